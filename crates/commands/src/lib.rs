@@ -1,1 +1,15 @@
-//! commands
+//! Commands: the table, the dispatcher, the handlers and the Engine that
+//! owns all ordered state. Synchronous: time comes in as `now_ms`.
+
+pub mod args;
+pub mod client;
+pub mod cmd;
+pub mod engine;
+pub mod error;
+pub mod meta;
+pub mod stats;
+pub mod table;
+
+pub use client::{ClientState, Notifier};
+pub use engine::{Ctx, Engine, Host, Identity, Mode, Outcome, Pause, ShutdownRequest};
+pub use error::{CmdError, CmdResult};

@@ -1,0 +1,419 @@
+//! The Engine: the one owner of ordered state (keyspace, clients, stats),
+//! and the dispatcher that runs every command through the same checks.
+//!
+//! Reference: server.c `processCommand` and `call`. The checks happen here,
+//! once, in Redis's order: lookup, arity, authentication, pause; then the
+//! handler runs and statistics and MONITOR are fed.
+
+use crate::client::ClientState;
+use crate::error::{wrong_arity, CmdError, NOAUTH};
+use crate::meta::flags;
+use crate::stats::Stats;
+use crate::table::{table, Command, CommandTable, Lookup};
+use conf::Config;
+use keyspace::{Keyspace, Value};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Instant;
+
+/// Which program this process is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A data server.
+    Standalone,
+    /// A Sentinel.
+    Sentinel,
+}
+
+/// Facts about the process that INFO server and HELLO report.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// 40 hex characters, new at every start.
+    pub run_id: String,
+    /// Server or sentinel.
+    pub mode: Mode,
+    /// Process id.
+    pub pid: u32,
+    /// Absolute path of the executable.
+    pub executable: String,
+    /// Absolute path of the config file, or empty.
+    pub config_file: String,
+    /// Start time, unix ms.
+    pub start_ms: i64,
+    /// The port actually listened on.
+    pub tcp_port: u16,
+}
+
+/// Measurements only the host process can make (memory, CPU); the engine
+/// is pure and asks through this trait.
+pub trait Host {
+    /// Bytes allocated by the process's allocator.
+    fn used_memory(&self) -> u64;
+    /// Resident set size in bytes.
+    fn rss_bytes(&self) -> u64;
+    /// (sys, user) CPU seconds of the process and (sys, user) of its children.
+    fn cpu_seconds(&self) -> (f64, f64, f64, f64);
+}
+
+/// What the connection must do after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Go on with the next command.
+    Continue,
+    /// The command was not run: clients are paused until this unix ms
+    /// (CLIENT PAUSE). Run it again later.
+    Paused(i64),
+}
+
+/// A pending CLIENT PAUSE.
+#[derive(Debug, Clone, Copy)]
+pub struct Pause {
+    /// End of the pause, unix ms.
+    pub until_ms: i64,
+    /// `WRITE` mode: only commands that may write are held.
+    pub write_only: bool,
+}
+
+/// A SHUTDOWN that the host must carry out after the current batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShutdownRequest {
+    /// NOSAVE given.
+    pub nosave: bool,
+    /// SAVE given.
+    pub save: bool,
+    /// NOW given.
+    pub now: bool,
+    /// FORCE given.
+    pub force: bool,
+}
+
+/// Config values read on hot paths, refreshed after every CONFIG SET.
+#[derive(Debug, Clone, Default)]
+pub struct Cached {
+    /// `requirepass`, if set.
+    pub requirepass: Option<Vec<u8>>,
+    /// `proto-max-bulk-len`.
+    pub proto_max_bulk_len: i64,
+    /// `client-query-buffer-limit`.
+    pub query_buffer_limit: usize,
+    /// `maxclients`.
+    pub maxclients: usize,
+    /// `timeout` in seconds (0 = never).
+    pub idle_timeout_s: i64,
+    /// `hz`.
+    pub hz: i64,
+    /// `databases`.
+    pub databases: usize,
+}
+
+/// The state every command sees.
+pub struct Engine {
+    /// All databases.
+    pub ks: Keyspace,
+    /// The live configuration.
+    pub config: Config,
+    /// Hot config values.
+    pub cached: Cached,
+    /// Process identity.
+    pub identity: Identity,
+    /// Memory and CPU probes.
+    pub host: Box<dyn Host>,
+    /// Connected clients by id (ascending, as CLIENT LIST prints them).
+    pub clients: BTreeMap<u64, Rc<RefCell<ClientState>>>,
+    /// Next client id to hand out.
+    pub next_client_id: u64,
+    /// Counters for INFO.
+    pub stats: Stats,
+    /// Random numbers for sampling (RANDOMKEY, expiry, SCAN).
+    pub rng: SmallRng,
+    /// Changes since the last save.
+    pub dirty: u64,
+    /// Unix seconds of the last successful save (start time until then).
+    pub lastsave_s: i64,
+    /// DEBUG SET-ACTIVE-EXPIRE.
+    pub active_expire_enabled: bool,
+    /// Ids of MONITOR clients.
+    pub monitors: Vec<u64>,
+    /// CLIENT PAUSE in force.
+    pub pause: Option<Pause>,
+    /// SHUTDOWN asked for.
+    pub shutdown: Option<ShutdownRequest>,
+    /// The command table for this mode.
+    pub table: &'static CommandTable,
+}
+
+/// What a handler works with: the engine and the calling client.
+pub struct Ctx<'a> {
+    /// The engine.
+    pub eng: &'a mut Engine,
+    /// The client running the command; replies go to `client.out`.
+    pub client: &'a mut ClientState,
+    /// Time of this command, unix ms (cached like Redis's `server.mstime`).
+    pub now_ms: i64,
+    /// The command being run.
+    pub cmd: &'static Command,
+}
+
+impl Engine {
+    /// A fresh engine with empty databases.
+    pub fn new(config: Config, identity: Identity, host: Box<dyn Host>, seed: u64) -> Engine {
+        let sentinel = identity.mode == Mode::Sentinel;
+        let mut eng = Engine {
+            ks: Keyspace::new(config.int("databases").max(1) as usize),
+            cached: Cached::default(),
+            lastsave_s: identity.start_ms / 1000,
+            identity,
+            host,
+            clients: BTreeMap::new(),
+            next_client_id: 1,
+            stats: Stats::default(),
+            rng: SmallRng::seed_from_u64(seed),
+            dirty: 0,
+            active_expire_enabled: true,
+            monitors: Vec::new(),
+            pause: None,
+            shutdown: None,
+            table: table(sentinel),
+            config,
+        };
+        eng.stats.reset_commands(eng.table.stat_names.len());
+        eng.refresh_cached_config();
+        eng
+    }
+
+    /// Re-reads the hot config values (after start-up and CONFIG SET).
+    pub fn refresh_cached_config(&mut self) {
+        let pass = self.config.string("requirepass");
+        self.cached = Cached {
+            requirepass: (!pass.is_empty()).then(|| pass.into_bytes()),
+            proto_max_bulk_len: self.config.int("proto-max-bulk-len"),
+            query_buffer_limit: self.config.int("client-query-buffer-limit") as usize,
+            maxclients: self.config.int("maxclients") as usize,
+            idle_timeout_s: self.config.int("timeout"),
+            hz: self.config.int("hz").clamp(1, 500),
+            databases: self.ks.dbs.len(),
+        };
+    }
+
+    /// Creates and registers the state of a new connection.
+    pub fn new_client(&mut self, now_ms: i64) -> Rc<RefCell<ClientState>> {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        let mut state = ClientState::new(id, now_ms);
+        state.authenticated = self.cached.requirepass.is_none();
+        let rc = Rc::new(RefCell::new(state));
+        self.clients.insert(id, rc.clone());
+        self.stats.total_connections_received += 1;
+        rc
+    }
+
+    /// Forgets a closed connection.
+    pub fn remove_client(&mut self, id: u64) {
+        self.clients.remove(&id);
+        self.monitors.retain(|m| *m != id);
+    }
+
+    /// Runs one command from `client` (server.c `processCommand` + `call`).
+    pub fn execute(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) -> Outcome {
+        debug_assert!(!argv.is_empty());
+        client.last_interaction_ms = now_ms;
+        let cmd = match self.table.lookup(argv) {
+            Lookup::Found(cmd) => cmd,
+            Lookup::Unknown(err) => {
+                self.reject(client, None, err);
+                return Outcome::Continue;
+            }
+        };
+        let arity = cmd.meta.arity;
+        if (arity > 0 && argv.len() as i64 != arity) || (argv.len() as i64) < -arity {
+            self.reject(client, Some(cmd), wrong_arity(cmd.name()));
+            return Outcome::Continue;
+        }
+        if !client.authenticated && !cmd.has(flags::NO_AUTH) {
+            self.reject(client, Some(cmd), NOAUTH);
+            return Outcome::Continue;
+        }
+        if let Some(pause) = self.pause {
+            if pause.until_ms <= now_ms {
+                self.pause = None;
+            } else if !pause.write_only || cmd.has(flags::WRITE | flags::MAY_REPLICATE) {
+                return Outcome::Paused(pause.until_ms);
+            }
+        }
+        self.call(client, cmd, argv, now_ms);
+        Outcome::Continue
+    }
+
+    /// Runs a command that passed the checks, with statistics and MONITOR.
+    fn call(&mut self, client: &mut ClientState, cmd: &'static Command, argv: &[&[u8]], now_ms: i64) {
+        let handler = cmd.handler.expect("a found command has a handler");
+        client.last_cmd.clear();
+        client.last_cmd.push_str(cmd.name());
+        let db_before = client.db;
+        let start = Instant::now();
+        let result = {
+            let mut ctx = Ctx {
+                eng: self,
+                client,
+                now_ms,
+                cmd,
+            };
+            handler(&mut ctx, argv)
+        };
+        let usec = start.elapsed().as_micros() as u64;
+        let stat = &mut self.stats.commands[cmd.stat_index];
+        stat.calls += 1;
+        stat.usec += usec;
+        self.stats.total_commands_processed += 1;
+        if let Err(e) = result {
+            self.stats.commands[cmd.stat_index].failed_calls += 1;
+            self.stats.count_error(e.code());
+            client.out.error(&e.0);
+        }
+        if !self.monitors.is_empty() && !cmd.has(flags::SKIP_MONITOR | flags::ADMIN) {
+            self.feed_monitors(client, db_before, argv, now_ms);
+        }
+    }
+
+    /// Replies with an error for a command that was refused before running.
+    fn reject(&mut self, client: &mut ClientState, cmd: Option<&Command>, err: CmdError) {
+        if let Some(cmd) = cmd {
+            self.stats.commands[cmd.stat_index].rejected_calls += 1;
+        }
+        self.stats.count_error(err.code());
+        client.out.error(&err.0);
+    }
+
+    /// Sends a command to every MONITOR client (replication.c
+    /// `replicationFeedMonitors`): `+<sec>.<usec> [<db> <addr>] "arg" ...`.
+    fn feed_monitors(&mut self, client: &ClientState, db: usize, argv: &[&[u8]], now_ms: i64) {
+        let micros = now_ms * 1000;
+        let mut line = format!("{}.{:06} [{} {}]", micros / 1_000_000, micros % 1_000_000, db, client.addr);
+        for a in argv {
+            line.push(' ');
+            line.push_str(&repr(a));
+        }
+        for id in &self.monitors {
+            if *id == client.id {
+                continue;
+            }
+            if let Some(m) = self.clients.get(id) {
+                if let Ok(mut m) = m.try_borrow_mut() {
+                    m.out.simple(&line);
+                    m.wake();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------
+    // Keyspace access with lazy expiry
+    // ---------------------------------------------------------------
+
+    /// Deletes `key` if its TTL has passed (db.c `expireIfNeeded`).
+    /// Returns true if the key is (now) logically absent because it expired.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        let d = &mut self.ks.dbs[db];
+        if d.expires_len() == 0 {
+            return false;
+        }
+        match d.expire_at(key) {
+            Some(at) if at < now_ms => {
+                d.remove(key);
+                self.stats.expired_keys += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A key's value for reading, after lazy expiry; counts hits and misses.
+    pub fn lookup_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Value> {
+        self.expire_if_needed(db, key, now_ms);
+        match self.ks.dbs[db].get_mut(key) {
+            Some(v) => {
+                self.stats.keyspace_hits += 1;
+                v.touch(now_ms);
+                Some(v)
+            }
+            None => {
+                self.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// A key's value for writing, after lazy expiry (no hit/miss counting).
+    pub fn lookup_write(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Value> {
+        self.expire_if_needed(db, key, now_ms);
+        let v = self.ks.dbs[db].get_mut(key)?;
+        v.touch(now_ms);
+        Some(v)
+    }
+
+    /// True if the key exists (after lazy expiry), without touching it.
+    pub fn exists(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
+        self.expire_if_needed(db, key, now_ms);
+        self.ks.dbs[db].contains(key)
+    }
+
+    // ---------------------------------------------------------------
+    // Periodic work
+    // ---------------------------------------------------------------
+
+    /// serverCron: active expiry within a time budget, pause expiry, and
+    /// the instantaneous metrics. Call it `hz` times a second.
+    pub fn cron(&mut self, now_ms: i64) {
+        if let Some(p) = self.pause {
+            if p.until_ms <= now_ms {
+                self.pause = None;
+            }
+        }
+        self.stats.sample(now_ms);
+        if self.active_expire_enabled {
+            self.active_expire_cycle(now_ms);
+        }
+    }
+
+    /// expire.c `activeExpireCycle` (slow cycle): up to 25% of the cron
+    /// period is spent sampling volatile keys over all databases.
+    fn active_expire_cycle(&mut self, now_ms: i64) {
+        let budget_us = 1_000_000 * 25 / self.cached.hz as u128 / 100;
+        let start = Instant::now();
+        let mut keep_going = || start.elapsed().as_micros() < budget_us;
+        for db in 0..self.ks.dbs.len() {
+            if self.ks.dbs[db].expires_len() == 0 {
+                continue;
+            }
+            let deleted = self.ks.dbs[db].active_expire(now_ms, &mut self.rng, &mut keep_going);
+            self.stats.expired_keys += deleted.len() as u64;
+            if !keep_going() {
+                break;
+            }
+        }
+    }
+}
+
+/// `sdscatrepr`: a quoted, escaped rendering of bytes.
+pub fn repr(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for &c in s {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            7 => out.push_str("\\a"),
+            8 => out.push_str("\\b"),
+            c if c.is_ascii_graphic() || c == b' ' => out.push(c as char),
+            c => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,1 +1,13 @@
-//! keyspace
+//! The keyspace: values, databases with their expiry index, Redis's glob
+//! matcher and the DEBUG DIGEST algorithm. Synchronous and clock-free:
+//! every time is passed in as unix milliseconds.
+
+mod db;
+mod digest;
+mod glob;
+mod value;
+
+pub use db::{Db, Key, Keyspace};
+pub use digest::{digest, digest_value, hex};
+pub use glob::glob_match;
+pub use value::{lru_clock, Value, LRU_CLOCK_RESOLUTION_MS};

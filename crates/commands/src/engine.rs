@@ -388,7 +388,7 @@ impl Engine {
             if self.ks.dbs[db].expires_len() == 0 {
                 continue;
             }
-            let deleted = self.ks.dbs[db].active_expire(now_ms, &mut self.rng, &mut keep_going);
+            let deleted = self.ks.dbs[db].active_expire(now_ms, &mut keep_going);
             self.stats.expired_keys += deleted.len() as u64;
             if !keep_going() {
                 break;

@@ -212,7 +212,7 @@ impl Db {
             if expired * 100 <= sampled * ACCEPTABLE_STALE_PERCENT {
                 break;
             }
-            if rounds % 16 == 0 && !keep_going() {
+            if rounds.is_multiple_of(16) && !keep_going() {
                 break;
             }
         }
@@ -285,7 +285,7 @@ mod tests {
             // Delete keys that are never going to be checked (odd ones).
             for _ in 0..3 {
                 step += 2;
-                db.remove(format!("k{}", step % 1000 | 1).as_bytes());
+                db.remove(format!("k{}", (step % 1000) | 1).as_bytes());
             }
             if cursor == 0 {
                 break;

@@ -248,7 +248,13 @@ impl Engine {
     }
 
     /// Runs a command that passed the checks, with statistics and MONITOR.
-    fn call(&mut self, client: &mut ClientState, cmd: &'static Command, argv: &[&[u8]], now_ms: i64) {
+    fn call(
+        &mut self,
+        client: &mut ClientState,
+        cmd: &'static Command,
+        argv: &[&[u8]],
+        now_ms: i64,
+    ) {
         let handler = cmd.handler.expect("a found command has a handler");
         client.last_cmd.clear();
         client.last_cmd.push_str(cmd.name());
@@ -291,7 +297,13 @@ impl Engine {
     /// `replicationFeedMonitors`): `+<sec>.<usec> [<db> <addr>] "arg" ...`.
     fn feed_monitors(&mut self, client: &ClientState, db: usize, argv: &[&[u8]], now_ms: i64) {
         let micros = now_ms * 1000;
-        let mut line = format!("{}.{:06} [{} {}]", micros / 1_000_000, micros % 1_000_000, db, client.addr);
+        let mut line = format!(
+            "{}.{:06} [{} {}]",
+            micros / 1_000_000,
+            micros % 1_000_000,
+            db,
+            client.addr
+        );
         for a in argv {
             line.push(' ');
             line.push_str(&repr(a));
@@ -344,6 +356,19 @@ impl Engine {
                 None
             }
         }
+    }
+
+    /// Like [`Engine::lookup_read`] but without updating the access time
+    /// (`LOOKUP_NOTOUCH`: EXISTS, TYPE, TTL).
+    pub fn lookup_read_notouch(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&Value> {
+        self.expire_if_needed(db, key, now_ms);
+        let found = self.ks.dbs[db].get(key);
+        if found.is_some() {
+            self.stats.keyspace_hits += 1;
+        } else {
+            self.stats.keyspace_misses += 1;
+        }
+        found
     }
 
     /// A key's value for writing, after lazy expiry (no hit/miss counting).

@@ -47,7 +47,9 @@ pub const NOAUTH: CmdError = CmdError::fixed("NOAUTH Authentication required.");
 
 /// `ERR wrong number of arguments for 'name' command`.
 pub fn wrong_arity(name: &str) -> CmdError {
-    CmdError::new(format!("ERR wrong number of arguments for '{name}' command"))
+    CmdError::new(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
 }
 
 /// `ERR unknown subcommand 'x'. Try NAME HELP.`

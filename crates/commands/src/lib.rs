@@ -6,6 +6,7 @@ pub mod client;
 pub mod cmd;
 pub mod engine;
 pub mod error;
+pub mod ld;
 pub mod meta;
 pub mod stats;
 pub mod table;

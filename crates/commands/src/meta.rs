@@ -108,9 +108,16 @@ pub fn load_all() -> Vec<CommandMeta> {
     let (docs, _) = resp::parse_frame(DOCS_BLOB)
         .expect("embedded COMMAND DOCS parses")
         .expect("embedded COMMAND DOCS is complete");
-    let Frame::Array(entries) = info else { panic!("COMMAND INFO is an array") };
-    let Frame::Map(docs) = docs else { panic!("COMMAND DOCS is a map") };
-    entries.into_iter().map(|e| from_info(e, None, &docs)).collect()
+    let Frame::Array(entries) = info else {
+        panic!("COMMAND INFO is an array")
+    };
+    let Frame::Map(docs) = docs else {
+        panic!("COMMAND DOCS is a map")
+    };
+    entries
+        .into_iter()
+        .map(|e| from_info(e, None, &docs))
+        .collect()
 }
 
 fn find<'a>(map: &'a [(Frame, Frame)], key: &str) -> Option<&'a Frame> {
@@ -127,8 +134,13 @@ fn int(f: &Frame) -> i64 {
 }
 
 fn from_info(entry: Frame, parent_docs: Option<&Frame>, docs: &[(Frame, Frame)]) -> CommandMeta {
-    let Frame::Array(fields) = &entry else { panic!("COMMAND INFO entry is an array") };
-    let name = fields[0].as_str().expect("command name").to_ascii_lowercase();
+    let Frame::Array(fields) = &entry else {
+        panic!("COMMAND INFO entry is an array")
+    };
+    let name = fields[0]
+        .as_str()
+        .expect("command name")
+        .to_ascii_lowercase();
     let mut flag_bits = 0;
     if let Frame::Set(names) | Frame::Array(names) = &fields[2] {
         for n in names {
@@ -137,11 +149,10 @@ fn from_info(entry: Frame, parent_docs: Option<&Frame>, docs: &[(Frame, Frame)])
     }
     // Subcommand docs live inside their container's docs.
     let my_docs = match parent_docs {
-        Some(Frame::Map(p)) => find(p, "subcommands")
-            .and_then(|s| match s {
-                Frame::Map(m) => find(m, &name).cloned(),
-                _ => None,
-            }),
+        Some(Frame::Map(p)) => find(p, "subcommands").and_then(|s| match s {
+            Frame::Map(m) => find(m, &name).cloned(),
+            _ => None,
+        }),
         _ => find(docs, &name).cloned(),
     };
     let subcommands = match fields.get(9) {
@@ -179,7 +190,11 @@ mod tests {
         assert_eq!((get.first_key, get.last_key, get.key_step), (1, 1, 1));
         assert!(get.docs.is_some());
         let config = all.iter().find(|c| c.name == "config").unwrap();
-        let cget = config.subcommands.iter().find(|c| c.name == "config|get").unwrap();
+        let cget = config
+            .subcommands
+            .iter()
+            .find(|c| c.name == "config|get")
+            .unwrap();
         assert_eq!(cget.arity, -3);
         assert!(cget.docs.is_some());
     }

@@ -115,6 +115,9 @@ impl Stats {
 
     /// `instantaneous_input_kbps` and `instantaneous_output_kbps`.
     pub fn net_kbps(&self) -> (f64, f64) {
-        (self.net_in.mean() as f64 / 1024.0, self.net_out.mean() as f64 / 1024.0)
+        (
+            self.net_in.mean() as f64 / 1024.0,
+            self.net_out.mean() as f64 / 1024.0,
+        )
     }
 }

@@ -76,11 +76,21 @@ impl CommandTable {
         table
     }
 
-    fn make(&mut self, mut meta: CommandMeta, handlers: &HashMap<&str, Handler>) -> Option<Command> {
+    fn make(
+        &mut self,
+        mut meta: CommandMeta,
+        handlers: &HashMap<&str, Handler>,
+    ) -> Option<Command> {
         let subs_meta = std::mem::take(&mut meta.subcommands);
         let mut subs = HashMap::new();
         for sub in subs_meta {
-            let short = sub.name.split('|').nth(1).unwrap_or_default().as_bytes().to_vec();
+            let short = sub
+                .name
+                .split('|')
+                .nth(1)
+                .unwrap_or_default()
+                .as_bytes()
+                .to_vec();
             if let Some(cmd) = self.make(sub, handlers) {
                 subs.insert(short, cmd);
             }
@@ -133,7 +143,11 @@ impl CommandTable {
     }
 }
 
-fn get_lower<'a>(map: &'a HashMap<Vec<u8>, Command>, name: &[u8], scratch: &mut [u8; 32]) -> Option<&'a Command> {
+fn get_lower<'a>(
+    map: &'a HashMap<Vec<u8>, Command>,
+    name: &[u8],
+    scratch: &mut [u8; 32],
+) -> Option<&'a Command> {
     if name.len() > scratch.len() {
         return None;
     }
@@ -157,7 +171,9 @@ pub fn unknown_command(argv: &[&[u8]]) -> CmdError {
         let a: String = a.chars().take(room).collect();
         args.push_str(&format!("'{a}' "));
     }
-    CmdError::new(format!("ERR unknown command '{name}', with args beginning with: {args}"))
+    CmdError::new(format!(
+        "ERR unknown command '{name}', with args beginning with: {args}"
+    ))
 }
 
 static SERVER_TABLE: OnceLock<CommandTable> = OnceLock::new();

@@ -39,15 +39,23 @@ pub async fn serve(mut stream: TcpStream, shared: Rc<Shared>) {
     let id = state.borrow().id;
     if limits_full {
         shared.engine.borrow_mut().stats.rejected_connections += 1;
-        let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+        let _ = stream
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
         shared.engine.borrow_mut().remove_client(id);
         return;
     }
     let wake = Rc::new(Wake(Notify::new()));
     {
         let mut c = state.borrow_mut();
-        c.addr = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-        c.laddr = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        c.addr = stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        c.laddr = stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
         c.fd = std::os::fd::AsRawFd::as_raw_fd(&stream) as i64;
         c.notifier = Some(wake.clone());
     }
@@ -139,7 +147,6 @@ impl Connection {
         let now = crate::now_ms();
         let mut used = 0;
         let mut stop = Stop::NeedInput;
-        let mut argv: Vec<&[u8]> = Vec::with_capacity(8);
         loop {
             if c.flags.close_after_reply {
                 stop = Stop::Close;
@@ -150,6 +157,7 @@ impl Connection {
                 Ok(None) => break,
                 Ok(Some(cmd)) => {
                     if !cmd.is_empty() {
+                        let mut argv = Vec::with_capacity(cmd.len());
                         cmd.argv(buf, &mut argv);
                         if let Outcome::Paused(until) = eng.execute(&mut c, &argv, now) {
                             stop = Stop::Paused(until);
@@ -159,14 +167,18 @@ impl Connection {
                     used += cmd.consumed;
                 }
                 Err(e) => {
-                    tracing::debug!("Protocol error ({}) from client: id={} addr={}", e.0, c.id, c.addr);
+                    tracing::debug!(
+                        "Protocol error ({}) from client: id={} addr={}",
+                        e.0,
+                        c.id,
+                        c.addr
+                    );
                     c.out.error(&e.reply_text());
                     stop = Stop::Close;
                     break;
                 }
             }
         }
-        drop(argv);
         self.rbuf.advance(used);
         c.qbuf = self.rbuf.len();
         c.qbuf_free = self.rbuf.capacity() - self.rbuf.len();

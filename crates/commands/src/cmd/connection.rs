@@ -16,7 +16,8 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("reset", reset),
 ];
 
-const WRONGPASS: CmdError = CmdError::fixed("WRONGPASS invalid username-password pair or user is disabled.");
+const WRONGPASS: CmdError =
+    CmdError::fixed("WRONGPASS invalid username-password pair or user is disabled.");
 
 /// The text Redis 7.0.15 reports as its version.
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -66,7 +67,11 @@ fn auth(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if argv.len() > 3 {
         return Err(SYNTAX);
     }
-    let (user, pass): (&[u8], &[u8]) = if argv.len() == 2 { (b"default", argv[1]) } else { (argv[1], argv[2]) };
+    let (user, pass): (&[u8], &[u8]) = if argv.len() == 2 {
+        (b"default", argv[1])
+    } else {
+        (argv[1], argv[2])
+    };
     if argv.len() == 2 && ctx.eng.cached.requirepass.is_none() {
         return Err(CmdError::fixed(
             "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
@@ -95,7 +100,10 @@ fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let mut ver = None;
     let mut i = 1;
     if argv.len() >= 2 {
-        let v = int_or(argv[1], CmdError::fixed("ERR Protocol version is not an integer or out of range"))?;
+        let v = int_or(
+            argv[1],
+            CmdError::fixed("ERR Protocol version is not an integer or out of range"),
+        )?;
         if !(2..=3).contains(&v) {
             return Err(CmdError::fixed("NOPROTO unsupported protocol version"));
         }

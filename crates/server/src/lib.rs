@@ -50,12 +50,17 @@ pub fn now_ms() -> i64 {
 /// A new 40-hex-character run id.
 pub fn new_run_id() -> String {
     let mut rng = rand::thread_rng();
-    (0..40).map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0')).collect()
+    (0..40)
+        .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// Runs the server until shutdown; returns the process exit code.
 pub fn run(launch: Launch) -> i32 {
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             tracing::warn!("Failed creating the event loop: {e}");
@@ -83,7 +88,11 @@ async fn serve(launch: Launch) -> i32 {
             return 1;
         }
     };
-    let mode_name = if mode == Mode::Sentinel { "sentinel" } else { "standalone" };
+    let mode_name = if mode == Mode::Sentinel {
+        "sentinel"
+    } else {
+        "standalone"
+    };
     tracing::info!("Running mode={mode_name}, port={port}.");
     let pidfile = config.string("pidfile");
     let identity = Identity {
@@ -142,7 +151,10 @@ async fn bind_all(addrs: &[String], port: u16) -> Result<Vec<TcpListener>, ()> {
             "::*" => "::",
             h => h,
         };
-        let sock: SocketAddr = match format!("{host}:{port}").parse().or_else(|_| format!("[{host}]:{port}").parse()) {
+        let sock: SocketAddr = match format!("{host}:{port}")
+            .parse()
+            .or_else(|_| format!("[{host}]:{port}").parse())
+        {
             Ok(s) => s,
             Err(_) => {
                 tracing::warn!("Warning: Could not create server TCP listening socket {host}:{port}: Invalid address");
@@ -151,7 +163,12 @@ async fn bind_all(addrs: &[String], port: u16) -> Result<Vec<TcpListener>, ()> {
         };
         match listen(sock) {
             Ok(l) => listeners.push(l),
-            Err(e) if optional && matches!(e.kind(), std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::Unsupported) => {}
+            Err(e)
+                if optional
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::Unsupported
+                    ) => {}
             Err(e) if optional && e.raw_os_error() == Some(libc::EAFNOSUPPORT) => {}
             Err(e) => {
                 let why = if e.kind() == std::io::ErrorKind::AddrInUse {
@@ -159,7 +176,9 @@ async fn bind_all(addrs: &[String], port: u16) -> Result<Vec<TcpListener>, ()> {
                 } else {
                     format!("bind: {e}")
                 };
-                tracing::warn!("Warning: Could not create server TCP listening socket {host}:{port}: {why}");
+                tracing::warn!(
+                    "Warning: Could not create server TCP listening socket {host}:{port}: {why}"
+                );
                 return Err(());
             }
         }
@@ -213,7 +232,9 @@ fn close_idle_clients(eng: &mut Engine, now: i64) {
         return;
     }
     for c in eng.clients.values() {
-        let Ok(mut c) = c.try_borrow_mut() else { continue };
+        let Ok(mut c) = c.try_borrow_mut() else {
+            continue;
+        };
         if c.flags.replica || c.flags.master || c.flags.monitor {
             continue;
         }
@@ -227,7 +248,10 @@ fn close_idle_clients(eng: &mut Engine, now: i64) {
 
 async fn wait_for_shutdown(shared: &Shared) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         shared.shutdown.notified().await;
         return;
     };

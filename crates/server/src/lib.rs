@@ -9,6 +9,7 @@
 mod conn;
 mod host;
 pub mod log;
+mod logo;
 
 use commands::{Engine, Identity, Mode};
 use conf::Config;
@@ -93,7 +94,14 @@ async fn serve(launch: Launch) -> i32 {
     } else {
         "standalone"
     };
-    tracing::info!("Running mode={mode_name}, port={port}.");
+    let show_logo = config.bool("always-show-logo")
+        || (config.string("logfile").is_empty()
+            && std::io::IsTerminal::is_terminal(&std::io::stdout()));
+    if show_logo {
+        log::raw(&logo::render(mode_name, port, std::process::id()));
+    } else {
+        tracing::info!("Running mode={mode_name}, port={port}.");
+    }
     let pidfile = config.string("pidfile");
     let identity = Identity {
         run_id: new_run_id(),
@@ -122,7 +130,9 @@ async fn serve(launch: Launch) -> i32 {
         tokio::task::spawn_local(accept_loop(listener, shared.clone()));
     }
     tokio::task::spawn_local(cron(shared.clone()));
-    tracing::info!("Ready to accept connections");
+    // 7.0.15 prints no transport after this; 7.2 added " tcp". Both kinds
+    // of scripts grep for the prefix, so the longer line satisfies both.
+    tracing::info!("Ready to accept connections tcp");
     wait_for_shutdown(&shared).await;
     tracing::warn!("User requested shutdown...");
     if !pidfile.is_empty() {

@@ -113,6 +113,14 @@ fn write_line(line: &[u8]) {
     }
 }
 
+/// Writes text as it is, without the line prefix (Redis's `LL_RAW`), at
+/// notice level.
+pub fn raw(text: &str) {
+    if MIN_LEVEL.load(Ordering::Relaxed) <= 2 {
+        write_line(text.as_bytes());
+    }
+}
+
 /// Writes a line that bypasses levels, in the signal handler's format
 /// (`<pid>:signal-handler (<unix time>) <message>`).
 pub fn signal_line(msg: &str) {

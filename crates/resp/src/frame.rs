@@ -54,7 +54,8 @@ impl Frame {
 
     /// The text of a string frame, lossily decoded.
     pub fn as_str(&self) -> Option<String> {
-        self.as_bytes().map(|b| String::from_utf8_lossy(b).into_owned())
+        self.as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 }
 
@@ -98,7 +99,11 @@ fn number(i: &[u8]) -> IResult<&[u8], i64> {
     })(i)
 }
 
-fn count<'a>(i: &'a [u8], n: i64, f: fn(&'a [u8]) -> IResult<&'a [u8], Frame>) -> IResult<&'a [u8], Vec<Frame>> {
+fn count<'a>(
+    i: &'a [u8],
+    n: i64,
+    f: fn(&'a [u8]) -> IResult<&'a [u8], Frame>,
+) -> IResult<&'a [u8], Vec<Frame>> {
     let mut items = Vec::with_capacity(n.clamp(0, 1024) as usize);
     let mut i = i;
     for _ in 0..n {
@@ -148,11 +153,14 @@ fn frame(i: &[u8]) -> IResult<&[u8], Frame> {
                 return Ok((i, Frame::Null));
             }
             let (i, items) = count(i, n, frame)?;
-            Ok((i, match kind {
-                '*' => Frame::Array(items),
-                '~' => Frame::Set(items),
-                _ => Frame::Push(items),
-            }))
+            Ok((
+                i,
+                match kind {
+                    '*' => Frame::Array(items),
+                    '~' => Frame::Set(items),
+                    _ => Frame::Push(items),
+                },
+            ))
         }
         '%' | '|' => {
             let (i, n) = number(i)?;
@@ -185,7 +193,10 @@ mod tests {
         assert_eq!(
             f,
             Frame::Map(vec![
-                (Frame::Simple("server".into()), Frame::Bulk(b"redis".to_vec())),
+                (
+                    Frame::Simple("server".into()),
+                    Frame::Bulk(b"redis".to_vec())
+                ),
                 (Frame::Simple("proto".into()), Frame::Integer(3)),
             ])
         );
@@ -203,9 +214,18 @@ mod tests {
     fn nulls_and_scalars() {
         assert_eq!(parse_frame(b"$-1\r\n").unwrap().unwrap().0, Frame::Null);
         assert_eq!(parse_frame(b"*-1\r\n").unwrap().unwrap().0, Frame::Null);
-        assert_eq!(parse_frame(b",-inf\r\n").unwrap().unwrap().0, Frame::Double(f64::NEG_INFINITY));
-        assert_eq!(parse_frame(b"#f\r\n").unwrap().unwrap().0, Frame::Boolean(false));
-        assert_eq!(parse_frame(b"=8\r\ntxt:abcd\r\n").unwrap().unwrap().0, Frame::Verbatim("txt".into(), b"abcd".to_vec()));
+        assert_eq!(
+            parse_frame(b",-inf\r\n").unwrap().unwrap().0,
+            Frame::Double(f64::NEG_INFINITY)
+        );
+        assert_eq!(
+            parse_frame(b"#f\r\n").unwrap().unwrap().0,
+            Frame::Boolean(false)
+        );
+        assert_eq!(
+            parse_frame(b"=8\r\ntxt:abcd\r\n").unwrap().unwrap().0,
+            Frame::Verbatim("txt".into(), b"abcd".to_vec())
+        );
         assert!(parse_frame(b"?\r\n").is_err());
     }
 
@@ -214,6 +234,13 @@ mod tests {
         let cmd = encode_command(&["SET", "k", ""]);
         assert_eq!(cmd, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n");
         let (f, _) = parse_frame(&cmd).unwrap().unwrap();
-        assert_eq!(f, Frame::Array(vec![Frame::Bulk(b"SET".to_vec()), Frame::Bulk(b"k".to_vec()), Frame::Bulk(vec![])]));
+        assert_eq!(
+            f,
+            Frame::Array(vec![
+                Frame::Bulk(b"SET".to_vec()),
+                Frame::Bulk(b"k".to_vec()),
+                Frame::Bulk(vec![])
+            ])
+        );
     }
 }

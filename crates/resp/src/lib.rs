@@ -15,5 +15,7 @@ mod split;
 
 pub use frame::{encode_command, parse_frame, Frame};
 pub use reply::{format_double, Out};
-pub use request::{parse_i64, Limits, Parsed, ProtocolError, RequestParser, PROTO_INLINE_MAX_SIZE};
+pub use request::{
+    parse_i64, ArgRanges, Argv, Limits, Parsed, ProtocolError, RequestParser, PROTO_INLINE_MAX_SIZE,
+};
 pub use split::split_args;

@@ -74,12 +74,14 @@ impl Out {
 
     /// The null bulk string (`$-1`, RESP3 `_`).
     pub fn null(&mut self) {
-        self.buf.extend_from_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
+        self.buf
+            .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
     }
 
     /// The null array (`*-1`, RESP3 `_`).
     pub fn null_array(&mut self) {
-        self.buf.extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
+        self.buf
+            .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
     }
 
     /// An array header.
@@ -109,7 +111,8 @@ impl Out {
     /// A boolean (RESP2: the integer 0 or 1).
     pub fn boolean(&mut self, v: bool) {
         if self.resp3 {
-            self.buf.extend_from_slice(if v { b"#t\r\n" } else { b"#f\r\n" });
+            self.buf
+                .extend_from_slice(if v { b"#t\r\n" } else { b"#f\r\n" });
         } else {
             self.int(v as i64);
         }
@@ -161,7 +164,11 @@ pub fn format_double(d: f64) -> String {
 /// C's `printf("%.17g", d)` for a finite `d`.
 fn format_g17(d: f64) -> String {
     if d == 0.0 {
-        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if d.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // Scientific form with 17 significant digits tells the exponent.
     let sci = format!("{:.16e}", d);
@@ -198,7 +205,10 @@ mod tests {
         o.boolean(true);
         o.double(1.5);
         assert_eq!(o.buf, b"*4\r\n$-1\r\n*-1\r\n:1\r\n$3\r\n1.5\r\n");
-        let mut o = Out { resp3: true, ..Out::default() };
+        let mut o = Out {
+            resp3: true,
+            ..Out::default()
+        };
         o.map(2);
         o.null();
         o.boolean(true);
@@ -224,6 +234,9 @@ mod tests {
         assert_eq!(format_double(f64::INFINITY), "inf");
         assert_eq!(format_double(-f64::INFINITY), "-inf");
         assert_eq!(format_double(10.5), "10.5");
-        assert_eq!(format_double(123456789012345680.0), "1.2345678901234568e+17");
+        assert_eq!(
+            format_double(123456789012345680.0),
+            "1.2345678901234568e+17"
+        );
     }
 }

@@ -46,12 +46,19 @@ impl ProtocolError {
     }
 }
 
+/// Argument positions of a command: up to 8 without a heap allocation,
+/// which covers nearly every command on the hot path.
+pub type ArgRanges = smallvec::SmallVec<[Range<usize>; 8]>;
+
+/// The arguments of a command as slices, sized like [`ArgRanges`].
+pub type Argv<'a> = smallvec::SmallVec<[&'a [u8]; 8]>;
+
 /// One parsed command: the ranges of its arguments inside the buffer that
 /// was parsed, and how many bytes of that buffer it used.
 #[derive(Debug, Default)]
 pub struct Parsed {
     /// Byte ranges of every argument, in the buffer given to `parse`.
-    pub args: Vec<Range<usize>>,
+    pub args: ArgRanges,
     /// Inline commands need unescaping, so their arguments are owned.
     pub inline_args: Option<Vec<Vec<u8>>>,
     /// Bytes consumed from the start of the buffer.
@@ -74,7 +81,7 @@ impl Parsed {
     }
 
     /// Fills `argv` with slices of the arguments.
-    pub fn argv<'a>(&'a self, buf: &'a [u8], argv: &mut Vec<&'a [u8]>) {
+    pub fn argv<'a>(&'a self, buf: &'a [u8], argv: &mut Argv<'a>) {
         argv.clear();
         match &self.inline_args {
             Some(v) => argv.extend(v.iter().map(|a| a.as_slice())),
@@ -123,7 +130,11 @@ impl RequestParser {
         self.parse_multibulk(buf, limits)
     }
 
-    fn parse_multibulk(&mut self, buf: &[u8], limits: &Limits) -> Result<Option<Parsed>, ProtocolError> {
+    fn parse_multibulk(
+        &mut self,
+        buf: &[u8],
+        limits: &Limits,
+    ) -> Result<Option<Parsed>, ProtocolError> {
         if self.multibulk_len == 0 {
             // `*<count>\r\n`
             let Some(nl) = find_crlf(buf, 0) else {
@@ -149,7 +160,7 @@ impl RequestParser {
             }
             self.multibulk_len = n;
             self.pos = nl + 2;
-            self.cur.args = Vec::with_capacity((n as usize).min(1024));
+            self.cur.args = ArgRanges::new();
             self.cur.inline_args = None;
         }
         while (self.cur.args.len() as i64) < self.multibulk_len {
@@ -225,10 +236,14 @@ fn parse_inline(buf: &[u8]) -> Result<Option<Parsed>, ProtocolError> {
         }
         return Ok(None);
     };
-    let line = if nl > 0 && buf[nl - 1] == b'\r' { &buf[..nl - 1] } else { &buf[..nl] };
+    let line = if nl > 0 && buf[nl - 1] == b'\r' {
+        &buf[..nl - 1]
+    } else {
+        &buf[..nl]
+    };
     let args = crate::split_args(line).ok_or(ProtocolError("unbalanced quotes in request"))?;
     Ok(Some(Parsed {
-        args: Vec::new(),
+        args: ArgRanges::new(),
         inline_args: Some(args),
         consumed: nl + 1,
     }))
@@ -254,7 +269,11 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() > 20 {
         return None;
     }
-    let (neg, digits) = if s[0] == b'-' { (true, &s[1..]) } else { (false, s) };
+    let (neg, digits) = if s[0] == b'-' {
+        (true, &s[1..])
+    } else {
+        (false, s)
+    };
     if digits.is_empty() || (digits[0] == b'0' && (digits.len() > 1 || neg)) {
         return None;
     }
@@ -286,9 +305,10 @@ mod tests {
         let mut buf = input.to_vec();
         let mut out = Vec::new();
         while let Some(cmd) = p.parse(&buf, &Limits::default())? {
-            let mut argv = Vec::new();
+            let mut argv = Argv::new();
             cmd.argv(&buf, &mut argv);
             out.push(argv.iter().map(|a| a.to_vec()).collect());
+            drop(argv);
             buf.drain(..cmd.consumed);
         }
         Ok(out)
@@ -300,7 +320,10 @@ mod tests {
         assert_eq!(cmds.len(), 3);
         assert_eq!(cmds[0], vec![b"GET".to_vec(), b"a".to_vec()]);
         assert_eq!(cmds[1], vec![b"PING".to_vec()]);
-        assert_eq!(cmds[2], vec![b"set".to_vec(), b"k".to_vec(), b"v v".to_vec()]);
+        assert_eq!(
+            cmds[2],
+            vec![b"set".to_vec(), b"k".to_vec(), b"v v".to_vec()]
+        );
     }
 
     #[test]
@@ -332,10 +355,16 @@ mod tests {
 
     #[test]
     fn protocol_errors_have_redis_texts() {
-        assert_eq!(all(b"*2\r\n+x\r\n").unwrap_err().reply_text(), "ERR Protocol error: expected '$', got '+'");
+        assert_eq!(
+            all(b"*2\r\n+x\r\n").unwrap_err().reply_text(),
+            "ERR Protocol error: expected '$', got '+'"
+        );
         assert_eq!(all(b"*abc\r\n").unwrap_err().0, "invalid multibulk length");
         assert_eq!(all(b"*1\r\n$-5\r\n").unwrap_err().0, "invalid bulk length");
-        assert_eq!(all(b"set \"a\r\n").unwrap_err().0, "unbalanced quotes in request");
+        assert_eq!(
+            all(b"set \"a\r\n").unwrap_err().0,
+            "unbalanced quotes in request"
+        );
         let big = vec![b'a'; PROTO_INLINE_MAX_SIZE + 1];
         assert_eq!(all(&big).unwrap_err().0, "too big inline request");
         let mut mb = b"*1\r\n$".to_vec();
@@ -345,14 +374,29 @@ mod tests {
 
     #[test]
     fn bulk_length_limit_and_unauthenticated_limits() {
-        let limits = Limits { max_bulk_len: 10, ..Limits::default() };
+        let limits = Limits {
+            max_bulk_len: 10,
+            ..Limits::default()
+        };
         let mut p = RequestParser::new();
-        assert_eq!(p.parse(b"*1\r\n$11\r\n", &limits).unwrap_err().0, "invalid bulk length");
-        let limits = Limits { unauthenticated: true, ..Limits::default() };
+        assert_eq!(
+            p.parse(b"*1\r\n$11\r\n", &limits).unwrap_err().0,
+            "invalid bulk length"
+        );
+        let limits = Limits {
+            unauthenticated: true,
+            ..Limits::default()
+        };
         let mut p = RequestParser::new();
-        assert_eq!(p.parse(b"*11\r\n", &limits).unwrap_err().0, "unauthenticated multibulk length");
+        assert_eq!(
+            p.parse(b"*11\r\n", &limits).unwrap_err().0,
+            "unauthenticated multibulk length"
+        );
         let mut p = RequestParser::new();
-        assert_eq!(p.parse(b"*1\r\n$16385\r\n", &limits).unwrap_err().0, "unauthenticated bulk length");
+        assert_eq!(
+            p.parse(b"*1\r\n$16385\r\n", &limits).unwrap_err().0,
+            "unauthenticated bulk length"
+        );
     }
 
     #[test]

@@ -113,26 +113,38 @@ mod tests {
     use super::split_args;
 
     fn s(line: &str) -> Option<Vec<String>> {
-        split_args(line.as_bytes())
-            .map(|v| v.into_iter().map(|a| String::from_utf8(a).unwrap()).collect())
+        split_args(line.as_bytes()).map(|v| {
+            v.into_iter()
+                .map(|a| String::from_utf8(a).unwrap())
+                .collect()
+        })
     }
 
     #[test]
     fn plain_words_and_blanks() {
-        assert_eq!(s("  set  a   b "), Some(vec!["set".into(), "a".into(), "b".into()]));
+        assert_eq!(
+            s("  set  a   b "),
+            Some(vec!["set".into(), "a".into(), "b".into()])
+        );
         assert_eq!(s(""), Some(vec![]));
         assert_eq!(s("   "), Some(vec![]));
     }
 
     #[test]
     fn double_quotes_with_escapes() {
-        assert_eq!(s(r#"set "a b" "\x41\n""#), Some(vec!["set".into(), "a b".into(), "A\n".into()]));
+        assert_eq!(
+            s(r#"set "a b" "\x41\n""#),
+            Some(vec!["set".into(), "a b".into(), "A\n".into()])
+        );
         assert_eq!(s(r#"save """#), Some(vec!["save".into(), "".into()]));
     }
 
     #[test]
     fn single_quotes() {
-        assert_eq!(s(r"x 'it\'s' 'a\nb'"), Some(vec!["x".into(), "it's".into(), "a\\nb".into()]));
+        assert_eq!(
+            s(r"x 'it\'s' 'a\nb'"),
+            Some(vec!["x".into(), "it's".into(), "a\\nb".into()])
+        );
     }
 
     #[test]

@@ -157,7 +157,7 @@ impl Connection {
                 Ok(None) => break,
                 Ok(Some(cmd)) => {
                     if !cmd.is_empty() {
-                        let mut argv = Vec::with_capacity(cmd.len());
+                        let mut argv = resp::Argv::new();
                         cmd.argv(buf, &mut argv);
                         if let Outcome::Paused(until) = eng.execute(&mut c, &argv, now) {
                             stop = Stop::Paused(until);

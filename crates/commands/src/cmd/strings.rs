@@ -187,14 +187,20 @@ fn set_generic(
         reply_get(ctx, key)?;
     }
     let db = ctx.client.db;
-    let found = ctx.eng.lookup_write(db, key, ctx.now_ms).is_some();
-    if (o.nx && found) || (o.xx && !found) {
-        if setnx {
-            ctx.client.out.int(0);
-        } else if !o.get {
-            ctx.client.out.null();
+    // Only NX and XX need to know whether the key is there; otherwise a
+    // lazy expiry check is all that lookupKeyWrite would do.
+    if o.nx || o.xx {
+        let found = ctx.eng.lookup_write(db, key, ctx.now_ms).is_some();
+        if (o.nx && found) || (o.xx && !found) {
+            if setnx {
+                ctx.client.out.int(0);
+            } else if !o.get {
+                ctx.client.out.null();
+            }
+            return Ok(());
         }
-        return Ok(());
+    } else {
+        ctx.eng.expire_if_needed(db, key, ctx.now_ms);
     }
     let d = &mut ctx.eng.ks.dbs[db];
     d.set(key, Value::from_bytes(val), o.keepttl);
@@ -389,16 +395,23 @@ fn strlen(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 
 /// t_string.c `incrDecrCommand`: the TTL is kept.
 fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
-    let old = match write_string(ctx, key)? {
-        Some(v) => match v.as_int() {
-            Some(n) => n,
-            None => v.with_bytes(resp::parse_i64).ok_or(NOT_INTEGER)?,
-        },
-        None => 0,
+    let new = match write_string(ctx, key)? {
+        Some(v) => {
+            let old = match v.as_int() {
+                Some(n) => n,
+                None => v.with_bytes(resp::parse_i64).ok_or(NOT_INTEGER)?,
+            };
+            let new = old.checked_add(by).ok_or(OVERFLOW)?;
+            // In place: the entry, and so its TTL, stays.
+            *v = Value::from_int(new);
+            new
+        }
+        None => {
+            let db = ctx.client.db;
+            ctx.eng.ks.dbs[db].add(key, Value::from_int(by));
+            by
+        }
     };
-    let new = old.checked_add(by).ok_or(OVERFLOW)?;
-    let db = ctx.client.db;
-    ctx.eng.ks.dbs[db].set(key, Value::from_int(new), true);
     ctx.eng.dirty += 1;
     ctx.client.out.int(new);
     Ok(())

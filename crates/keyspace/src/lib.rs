@@ -5,9 +5,13 @@
 mod db;
 mod digest;
 mod glob;
+mod listpack;
+mod quicklist;
 mod value;
 
 pub use db::{Db, Key, Keyspace};
 pub use digest::{digest, digest_value, hex};
 pub use glob::glob_match;
+pub use listpack::Listpack;
+pub use quicklist::Quicklist;
 pub use value::{lru_clock, Value, LRU_CLOCK_RESOLUTION_MS};

@@ -72,7 +72,10 @@ impl Listpack {
 
     /// Every entry in order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { buf: &self.buf, pos: 0 }
+        Iter {
+            buf: &self.buf,
+            pos: 0,
+        }
     }
 
     /// Byte offset of entry `index` (or the end, for `index == len`).
@@ -154,7 +157,10 @@ impl Listpack {
         let tail = self.buf.split_off(pos);
         let moved = self.count - index as u32;
         self.count = index as u32;
-        Listpack { buf: tail, count: moved }
+        Listpack {
+            buf: tail,
+            count: moved,
+        }
     }
 
     /// Moves every entry of `other` to the end of this one.

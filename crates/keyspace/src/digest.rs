@@ -25,7 +25,26 @@ fn xor(digest: &mut [u8; 20], data: &[u8]) {
 /// The digest of one value (debug.c `xorObjectDigest`), mixed into `digest`.
 fn value_digest(digest: &mut [u8; 20], value: &Value, has_ttl: bool) {
     mix(digest, &value.type_code().to_be_bytes());
-    value.with_bytes(|b| mix(digest, b));
+    // Ordered types mix their elements in order; unordered ones xor one
+    // digest per element, so that iteration order does not matter.
+    let pair = |digest: &mut [u8; 20], a: &[u8], b: &[u8]| {
+        let mut ele = [0u8; 20];
+        mix(&mut ele, a);
+        mix(&mut ele, b);
+        xor(digest, &ele);
+    };
+    if let Some(list) = value.as_list() {
+        list.iter().for_each(|e| mix(digest, e));
+    } else if let Some(set) = value.as_set() {
+        set.iter().for_each(|m| xor(digest, &m));
+    } else if let Some(z) = value.as_zset() {
+        z.iter()
+            .for_each(|(m, s)| pair(digest, &m, resp::format_double(s).as_bytes()));
+    } else if let Some(h) = value.as_hash() {
+        h.iter().for_each(|(f, v)| pair(digest, f, v));
+    } else {
+        value.with_bytes(|b| mix(digest, b));
+    }
     if has_ttl {
         xor(digest, b"!!expire!!");
     }

@@ -3,11 +3,17 @@
 //! A `Value` is 40 bytes. Strings of up to 32 bytes live inline, so the
 //! common small value costs no allocation at all; longer strings own a
 //! heap buffer. Integers that print back exactly as they were given are
-//! kept as `i64`, as Redis's `OBJ_ENCODING_INT` does.
+//! kept as `i64`, as Redis's `OBJ_ENCODING_INT` does. Lists, hashes, sets
+//! and sorted sets are boxed, each with its own compact encoding.
 //!
 //! What OBJECT ENCODING reports is Redis's name for the object Redis would
 //! have built (`int`, `embstr` up to 44 bytes, `raw` beyond or after an
 //! in-place edit), not a description of our own layout.
+
+use crate::hash::Hash;
+use crate::quicklist::Quicklist;
+use crate::set::Set;
+use crate::zset::ZSet;
 
 /// Inline capacity of a string value.
 const INLINE_MAX: usize = 32;
@@ -42,6 +48,43 @@ enum Repr {
     },
     /// A longer string on the heap.
     Heap { lru: u32, raw: bool, v: Vec<u8> },
+    /// A list.
+    List { lru: u32, v: Box<Quicklist> },
+    /// A hash.
+    Hash { lru: u32, v: Box<Hash> },
+    /// A set.
+    Set { lru: u32, v: Box<Set> },
+    /// A sorted set.
+    ZSet { lru: u32, v: Box<ZSet> },
+}
+
+/// Generates the typed accessors of one aggregate variant.
+macro_rules! aggregate {
+    ($variant:ident, $ty:ty, $from:ident, $as_ref:ident, $as_mut:ident) => {
+        /// A new value holding this aggregate.
+        pub fn $from(v: $ty) -> Value {
+            Value(Repr::$variant {
+                lru: 0,
+                v: Box::new(v),
+            })
+        }
+
+        /// The aggregate, if the value is of this type.
+        pub fn $as_ref(&self) -> Option<&$ty> {
+            match &self.0 {
+                Repr::$variant { v, .. } => Some(v),
+                _ => None,
+            }
+        }
+
+        /// The aggregate for modification, if the value is of this type.
+        pub fn $as_mut(&mut self) -> Option<&mut $ty> {
+            match &mut self.0 {
+                Repr::$variant { v, .. } => Some(v),
+                _ => None,
+            }
+        }
+    };
 }
 
 /// A value stored under a key.
@@ -92,19 +135,40 @@ impl Value {
         }
     }
 
-    /// True for string values (the only type so far).
+    aggregate!(List, Quicklist, from_list, as_list, as_list_mut);
+    aggregate!(Hash, Hash, from_hash, as_hash, as_hash_mut);
+    aggregate!(Set, Set, from_set, as_set, as_set_mut);
+    aggregate!(ZSet, ZSet, from_zset, as_zset, as_zset_mut);
+
+    /// True for string values.
     pub fn is_string(&self) -> bool {
-        true
+        matches!(
+            self.0,
+            Repr::Int { .. } | Repr::Inline { .. } | Repr::Heap { .. }
+        )
     }
 
     /// The name TYPE reports.
     pub fn type_name(&self) -> &'static str {
-        "string"
+        match self.0 {
+            Repr::List { .. } => "list",
+            Repr::Hash { .. } => "hash",
+            Repr::Set { .. } => "set",
+            Repr::ZSet { .. } => "zset",
+            _ => "string",
+        }
     }
 
-    /// Redis's type number (server.h `OBJ_STRING` ...), used by DEBUG DIGEST.
+    /// Redis's type number (server.h `OBJ_STRING` 0, `OBJ_LIST` 1,
+    /// `OBJ_SET` 2, `OBJ_ZSET` 3, `OBJ_HASH` 4), used by DEBUG DIGEST.
     pub fn type_code(&self) -> u32 {
-        0
+        match self.0 {
+            Repr::List { .. } => 1,
+            Repr::Set { .. } => 2,
+            Repr::ZSet { .. } => 3,
+            Repr::Hash { .. } => 4,
+            _ => 0,
+        }
     }
 
     /// The name OBJECT ENCODING reports.
@@ -112,7 +176,11 @@ impl Value {
         match &self.0 {
             Repr::Int { .. } => "int",
             Repr::Inline { raw: false, .. } | Repr::Heap { raw: false, .. } => "embstr",
-            _ => "raw",
+            Repr::Inline { .. } | Repr::Heap { .. } => "raw",
+            Repr::List { .. } => "quicklist",
+            Repr::Hash { v, .. } => v.encoding_name(),
+            Repr::Set { v, .. } => v.encoding_name(),
+            Repr::ZSet { v, .. } => v.encoding_name(),
         }
     }
 
@@ -130,6 +198,7 @@ impl Value {
             Repr::Int { v, .. } => f(itoa::Buffer::new().format(*v).as_bytes()),
             Repr::Inline { len, buf, .. } => f(&buf[..*len as usize]),
             Repr::Heap { v, .. } => f(v),
+            _ => panic!("string access to a {}", self.type_name()),
         }
     }
 
@@ -138,12 +207,16 @@ impl Value {
         self.with_bytes(|b| b.to_vec())
     }
 
-    /// Length in bytes of the string (STRLEN).
+    /// Length in bytes of a string (STRLEN), or elements of an aggregate.
     pub fn len(&self) -> usize {
         match &self.0 {
             Repr::Int { v, .. } => itoa::Buffer::new().format(*v).len(),
             Repr::Inline { len, .. } => *len as usize,
             Repr::Heap { v, .. } => v.len(),
+            Repr::List { v, .. } => v.len(),
+            Repr::Hash { v, .. } => v.len(),
+            Repr::Set { v, .. } => v.len(),
+            Repr::ZSet { v, .. } => v.len(),
         }
     }
 
@@ -156,6 +229,7 @@ impl Value {
     /// SETRANGE): the value becomes a `raw` heap string, as Redis's
     /// `dbUnshareStringValue` makes it.
     pub fn bytes_mut(&mut self) -> &mut Vec<u8> {
+        assert!(self.is_string(), "string edit of a {}", self.type_name());
         if !matches!(self.0, Repr::Heap { .. }) {
             let lru = self.lru();
             let v = self.to_vec();
@@ -173,7 +247,13 @@ impl Value {
     /// The LRU clock of the last access.
     pub fn lru(&self) -> u32 {
         match self.0 {
-            Repr::Int { lru, .. } | Repr::Inline { lru, .. } | Repr::Heap { lru, .. } => lru,
+            Repr::Int { lru, .. }
+            | Repr::Inline { lru, .. }
+            | Repr::Heap { lru, .. }
+            | Repr::List { lru, .. }
+            | Repr::Hash { lru, .. }
+            | Repr::Set { lru, .. }
+            | Repr::ZSet { lru, .. } => lru,
         }
     }
 
@@ -181,9 +261,13 @@ impl Value {
     pub fn touch(&mut self, now_ms: i64) {
         let clock = lru_clock(now_ms);
         match &mut self.0 {
-            Repr::Int { lru, .. } | Repr::Inline { lru, .. } | Repr::Heap { lru, .. } => {
-                *lru = clock
-            }
+            Repr::Int { lru, .. }
+            | Repr::Inline { lru, .. }
+            | Repr::Heap { lru, .. }
+            | Repr::List { lru, .. }
+            | Repr::Hash { lru, .. }
+            | Repr::Set { lru, .. }
+            | Repr::ZSet { lru, .. } => *lru = clock,
         }
     }
 

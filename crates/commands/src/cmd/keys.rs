@@ -1,10 +1,10 @@
 //! Generic key commands (db.c, expire.c).
 
 use crate::args::{eq, int};
+use crate::cmd::scan;
 use crate::engine::Ctx;
 use crate::error::{CmdError, CmdResult, DB_RANGE, NOT_INTEGER, NO_SUCH_KEY, SYNTAX};
 use crate::table::Handler;
-use keyspace::glob_match;
 
 /// Handlers of this family.
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -133,16 +133,6 @@ fn renamenx(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     rename_generic(ctx, argv, true)
 }
 
-/// True if `key` passes a KEYS / SCAN MATCH pattern; a lone `*` matches
-/// everything, the empty key included, as db.c special-cases it.
-fn pattern_matches(pattern: Option<&[u8]>, key: &[u8]) -> bool {
-    match pattern {
-        None => true,
-        Some(b"*") => true,
-        Some(p) => glob_match(p, key, false),
-    }
-}
-
 fn keys(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let db = ctx.client.db;
     let d = &ctx.eng.ks.dbs[db];
@@ -151,7 +141,7 @@ fn keys(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let found: Vec<&[u8]> = d
         .iter()
         .map(|(k, _)| &k[..])
-        .filter(|k| pattern_matches(Some(argv[1]), k) && !d.is_expired(k, now))
+        .filter(|k| scan::pattern_matches(Some(argv[1]), k) && !d.is_expired(k, now))
         .collect();
     ctx.client.out.array(found.len());
     for k in found {
@@ -161,47 +151,21 @@ fn keys(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let cursor = std::str::from_utf8(argv[1])
-        .ok()
-        .filter(|s| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or(CmdError::fixed("ERR invalid cursor"))?;
-    let (mut pattern, mut count, mut type_name) = (None, 10usize, None);
-    let mut i = 2;
-    while i < argv.len() {
-        let more = i + 1 < argv.len();
-        if eq(argv[i], "count") && more {
-            let c = int(argv[i + 1])?;
-            if c < 1 {
-                return Err(SYNTAX);
-            }
-            count = c as usize;
-        } else if eq(argv[i], "match") && more {
-            pattern = Some(argv[i + 1]);
-        } else if eq(argv[i], "type") && more {
-            type_name = Some(argv[i + 1]);
-        } else {
-            return Err(SYNTAX);
-        }
-        i += 2;
-    }
+    let cursor = scan::parse_cursor(argv[1])?;
+    let o = scan::parse_options(argv, 2, true)?;
     let db = ctx.client.db;
     let mut batch: Vec<Vec<u8>> = Vec::new();
-    let next = ctx.eng.ks.dbs[db].scan(cursor, count, |k, v| {
-        let type_ok = type_name.is_none_or(|t| t.eq_ignore_ascii_case(v.type_name().as_bytes()));
-        if type_ok && pattern_matches(pattern, k) {
+    let next = ctx.eng.ks.dbs[db].scan(cursor, o.count, |k, v| {
+        let type_ok = o
+            .type_name
+            .is_none_or(|t| t.eq_ignore_ascii_case(v.type_name().as_bytes()));
+        if type_ok && scan::pattern_matches(o.pattern, k) {
             batch.push(k.to_vec());
         }
     });
     // Expired keys are deleted and left out (db.c scanGenericCommand).
     batch.retain(|k| !ctx.eng.expire_if_needed(db, k, ctx.now_ms));
-    let out = &mut ctx.client.out;
-    out.array(2);
-    out.bulk_int(next as i64);
-    out.array(batch.len());
-    for k in &batch {
-        out.bulk(k);
-    }
+    scan::reply(&mut ctx.client.out, next, &batch);
     Ok(())
 }
 

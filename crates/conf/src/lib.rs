@@ -11,9 +11,14 @@ mod error;
 mod load;
 pub mod notify;
 mod rewrite;
+mod sha256;
+mod special;
 pub mod table;
 mod util;
 mod value;
+
+#[cfg(test)]
+mod tests;
 
 pub use argv::{parse_argv, Argv};
 pub use error::ConfigError;
@@ -57,8 +62,8 @@ fn split_spaces(v: &[u8]) -> Vec<Vec<u8>> {
 }
 
 impl Config {
-    /// The defaults: Redis 7.0.15's, with port 26379 in sentinel mode and
-    /// `dir` the current working directory.
+    /// The defaults: Redis 7.0.15's, with port 26379 and protected-mode no
+    /// in sentinel mode, and `dir` the current working directory.
     pub fn new(sentinel: bool) -> Config {
         Config {
             sentinel,
@@ -86,7 +91,7 @@ impl Config {
     /// repeated `save`, `rename-command`, `user`, `loadmodule` and, in
     /// sentinel mode, `sentinel` lines. Stops at the first error.
     pub fn load_str(&mut self, text: &str) -> Result<(), ConfigError> {
-        load::load_text(self, text, true)
+        load::load_text(self, text)
     }
 
     /// A parameter's value as `CONFIG GET` prints it, by canonical name or
@@ -155,7 +160,7 @@ impl Config {
     ) -> Result<Vec<&'static str>, String> {
         // Pass 1: resolve names; the first problem found decides the error.
         let mut resolved: Vec<(usize, String)> = Vec::with_capacity(pairs.len());
-        let mut seen: Vec<&[u8]> = Vec::new();
+        let mut seen: Vec<&'static str> = Vec::new();
         for (name, _) in pairs {
             let shown = String::from_utf8_lossy(name).into_owned();
             let Some((i, alias)) = table::lookup(name) else {
@@ -177,20 +182,15 @@ impl Config {
             }
             // An alias and its canonical name are distinct entries of
             // Redis's dictionary, so only the same spelling is a duplicate.
-            let key: &[u8] = if alias {
-                d.alias.unwrap_or(d.name).as_bytes()
-            } else {
-                d.name.as_bytes()
-            };
-            if seen.contains(&key) {
-                return Err(set_failed(&shown, "duplicate parameter"));
-            }
-            seen.push(key);
             let registered = if alias {
                 d.alias.unwrap_or(d.name)
             } else {
                 d.name
             };
+            if seen.contains(&registered) {
+                return Err(set_failed(&shown, "duplicate parameter"));
+            }
+            seen.push(registered);
             resolved.push((i, registered.to_string()));
         }
 
@@ -355,6 +355,12 @@ impl Config {
         self.users.clone()
     }
 
+    /// Replaces the users written by `rewrite` (each: name, then ACL rules),
+    /// for an ACL layer that describes its users canonically.
+    pub fn set_users(&mut self, users: Vec<Vec<String>>) {
+        self.users = users;
+    }
+
     /// Arguments of every `loadmodule path [args]` line.
     pub fn load_modules(&self) -> Vec<Vec<String>> {
         self.modules.clone()
@@ -378,8 +384,12 @@ impl Config {
 /// Parses a memory amount as redis.conf writes it (util.c `memtoll`):
 /// plain bytes or a number with a unit, `1k` = 1000, `1kb` = 1024, `m`,
 /// `mb`, `g`, `gb`, any case; a leading '-' is allowed. `None` when the
-/// text is not a memory value.
+/// text is not a memory value (including the empty string, which C's
+/// `memtoll` would read as 0).
 pub fn parse_memory(s: &str) -> Option<i64> {
+    if s.is_empty() {
+        return None;
+    }
     util::memtoll(s.as_bytes())
 }
 

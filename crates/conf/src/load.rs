@@ -18,7 +18,7 @@ const DEPRECATED: [&str; 3] = [
 /// Parses `text` line by line into `cfg`. Lines are numbered from 1 within
 /// `text` (an included file numbers its own lines). After the last line it
 /// runs Redis's whole-config checks.
-pub fn load_text(cfg: &mut Config, text: &str, _top: bool) -> Result<(), ConfigError> {
+pub fn load_text(cfg: &mut Config, text: &str) -> Result<(), ConfigError> {
     for (idx, raw) in text.split('\n').enumerate() {
         let linenum = idx + 1;
         let line = raw.trim_matches([' ', '\t', '\r', '\n']);
@@ -159,7 +159,7 @@ fn include(cfg: &mut Config, path: &str) -> Result<(), ConfigError> {
         text.extend_from_slice(&bytes);
     }
     if !text.is_empty() {
-        load_text(cfg, &String::from_utf8_lossy(&text), false)?;
+        load_text(cfg, &String::from_utf8_lossy(&text))?;
     }
     Ok(())
 }

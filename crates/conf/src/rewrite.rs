@@ -59,26 +59,35 @@ impl State {
                 st.lines.push(line);
                 continue;
             }
-            let argv = resp::split_args(line.as_bytes());
-            let known = |a: &Vec<Vec<u8>>| a.first().is_some_and(|n| table::lookup(n).is_some());
-            let argv = match argv {
-                Some(a) if sentinel || known(&a) => a,
+            // Lines naming neither a parameter nor one of the directives
+            // only the file parser knows, and unparsable lines, are kept
+            // as "# ??? " comments.
+            const DIRECTIVES: [&str; 5] = [
+                "include",
+                "rename-command",
+                "user",
+                "loadmodule",
+                "sentinel",
+            ];
+            let known = |n: &[u8]| {
+                table::lookup(n).is_some()
+                    || DIRECTIVES
+                        .iter()
+                        .any(|d| d.as_bytes().eq_ignore_ascii_case(n))
+            };
+            let argv = match resp::split_args(line.as_bytes()) {
+                Some(a) if a.first().is_some_and(|n| known(n)) => a,
                 _ => {
-                    // Unparsable, or a parameter that does not exist: kept
-                    // as a comment.
                     st.lines.push(format!("# ??? {line}"));
                     continue;
                 }
             };
-            let Some(first) = argv.first() else {
-                st.lines.push(line);
-                continue;
+            // An alias is filed under its canonical name, so `slaveof` and
+            // `hash-max-ziplist-entries` lines are rewritten in place.
+            let mut option = match table::lookup(&argv[0]) {
+                Some((i, _)) => TABLE[i].name.to_string(),
+                None => String::from_utf8_lossy(&argv[0]).to_ascii_lowercase(),
             };
-            let mut option = String::from_utf8_lossy(first).to_ascii_lowercase();
-            // Old "slave" names are filed under their "replica" names.
-            if let Some(p) = option.find("slave") {
-                option = format!("{}replica{}", &option[..p], &option[p + 5..]);
-            }
             if sentinel && argv.len() > 1 && option == "sentinel" {
                 option = format!(
                     "sentinel {}",
@@ -170,6 +179,40 @@ fn word(a: &str) -> String {
     } else {
         repr(a.as_bytes())
     }
+}
+
+/// The `user` lines, sorted by user name as Redis's user tree is. The
+/// default user always exists in Redis, so when no `user default` line was
+/// loaded it is described from `requirepass` the way acl.c
+/// `ACLDescribeUser` does: `on nopass ~* &* +@all`, or with the password
+/// as `#<sha256>`. Other users are written back as they were given.
+fn user_lines(cfg: &Config) -> Vec<String> {
+    let mut users: Vec<(String, String)> = cfg
+        .users
+        .iter()
+        .filter_map(|u| {
+            let (name, rest) = u.split_first()?;
+            let words: Vec<String> = rest.iter().map(|a| word(a)).collect();
+            Some((name.clone(), words.join(" ")))
+        })
+        .collect();
+    if !users.iter().any(|(n, _)| n == "default") {
+        let pass = cfg.string("requirepass");
+        let descr = if pass.is_empty() {
+            "on nopass ~* &* +@all".to_string()
+        } else {
+            format!(
+                "on #{} ~* &* +@all",
+                crate::sha256::hex_digest(pass.as_bytes())
+            )
+        };
+        users.push(("default".to_string(), descr));
+    }
+    users.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    users
+        .into_iter()
+        .map(|(n, d)| format!("user {} {d}", word(&n)))
+        .collect()
 }
 
 /// Writes one parameter (the `rewrite` function of its type).
@@ -292,9 +335,8 @@ pub fn rewrite_config(cfg: &Config, path: &Path) -> std::io::Result<()> {
     if !cfg.string("aclfile").is_empty() {
         st.mark("user");
     } else {
-        for u in &cfg.users {
-            let words: Vec<String> = u.iter().map(|a| word(a)).collect();
-            st.line("user", format!("user {}", words.join(" ")), true);
+        for line in user_lines(cfg) {
+            st.line("user", line, true);
         }
         st.mark("user");
     }

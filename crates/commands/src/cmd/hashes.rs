@@ -269,9 +269,7 @@ fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         _ => false,
     };
     if withvalues && count.is_some_and(|c| c < -(i64::MAX / 2)) {
-        return Err(CmdError::fixed(
-            "ERR value is out of range, must be between -4611686018427387903 and 4611686018427387903",
-        ));
+        return Err(CmdError::fixed("ERR value is out of range"));
     }
     let resp3 = ctx.client.resp() == 3;
     let db = ctx.client.db;

@@ -342,11 +342,6 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         let more = j + 1 < argv.len();
         if eq(argv[j], "rank") && more {
             rank = int(argv[j + 1])?;
-            if rank == i64::MIN {
-                return Err(CmdError::fixed(
-                    "ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807",
-                ));
-            }
             if rank == 0 {
                 return Err(CmdError::fixed(
                     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
@@ -381,7 +376,12 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     };
     let len = list.len();
     let from_tail = rank < 0;
-    let skip = rank.unsigned_abs() as usize - 1;
+    // Like C's `rank = -rank`, LLONG_MIN stays negative and so acts as -1.
+    let skip = if rank == i64::MIN {
+        0
+    } else {
+        rank.unsigned_abs() as usize - 1
+    };
     let scan_limit = if maxlen == 0 {
         len
     } else {

@@ -108,6 +108,8 @@ impl ZSet {
 
     /// Adds `member` or changes its score; true if it is new.
     pub fn insert(&mut self, member: &[u8], score: f64, limits: PackLimits) -> bool {
+        // Redis stores -0 as 0 (its scores round-trip through text).
+        let score = if score == 0.0 { 0.0 } else { score };
         if let ZSet::Pack(lp) = self {
             let exists = Self::pack_find(lp, member).is_some();
             if member.len() > limits.max_value || (!exists && lp.len() / 2 >= limits.max_entries) {

@@ -6,12 +6,12 @@ use crate::db::{Db, Keyspace};
 use crate::value::Value;
 use sha1::{Digest, Sha1};
 
-/// `digest = SHA1(digest || data)` (debug.c `mixDigest`).
+/// `digest = SHA1(digest xor SHA1(data))` (debug.c `mixDigest`): order
+/// matters, unlike `xor`.
 fn mix(digest: &mut [u8; 20], data: &[u8]) {
-    let mut h = Sha1::new();
-    h.update(&digest[..]);
-    h.update(data);
-    digest.copy_from_slice(&h.finalize());
+    xor(digest, data);
+    let h = Sha1::digest(&digest[..]);
+    digest.copy_from_slice(&h);
 }
 
 /// `digest ^= SHA1(data)` (debug.c `xorDigest`).
@@ -107,5 +107,22 @@ mod tests {
         b.swap(0, 1);
         b.dbs[0].set_expire(b"x", 10);
         assert_ne!(digest(&a), digest(&b));
+    }
+
+    #[test]
+    fn same_digests_as_redis() {
+        // Reference: redis-server 7.0.15, SET e abc, SET n 5, then
+        // DEBUG DIGEST-VALUE e n.
+        let mut ks = Keyspace::new(1);
+        ks.dbs[0].set(b"e", Value::from_bytes(b"abc"), false);
+        ks.dbs[0].set(b"n", Value::from_bytes(b"5"), false);
+        assert_eq!(
+            hex(&digest_value(&ks.dbs[0], b"e")),
+            "21ffcd2d36aebffca02995acb412bcb827d4c1db"
+        );
+        assert_eq!(
+            hex(&digest_value(&ks.dbs[0], b"n")),
+            "f8c2498ca74cdde7d02de23246736a661485b50e"
+        );
     }
 }

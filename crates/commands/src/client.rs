@@ -65,6 +65,12 @@ pub struct ClientState {
     pub out: Out,
     /// Wakes the connection task.
     pub notifier: Option<Rc<dyn Notifier>>,
+    /// CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON.
+    pub reply_off: bool,
+    /// CLIENT REPLY SKIP was just run: the next command's reply is dropped.
+    pub reply_skip_next: bool,
+    /// The reply of the command being run is dropped (CLIENT REPLY SKIP).
+    pub reply_skip: bool,
 }
 
 impl ClientState {
@@ -88,6 +94,9 @@ impl ClientState {
             qbuf_free: 0,
             out: Out::new(),
             notifier: None,
+            reply_off: false,
+            reply_skip_next: false,
+            reply_skip: false,
         }
     }
 

@@ -107,6 +107,8 @@ pub struct Cached {
     pub hz: i64,
     /// `databases`.
     pub databases: usize,
+    /// `latency-tracking`: feed the per-command latency histograms.
+    pub latency_tracking: bool,
 }
 
 /// The state every command sees.
@@ -143,6 +145,16 @@ pub struct Engine {
     pub shutdown: Option<ShutdownRequest>,
     /// The command table for this mode.
     pub table: &'static CommandTable,
+    /// Replication ID of this server's history (INFO `master_replid`),
+    /// 40 hex characters, new at every start.
+    pub replid: String,
+    /// The replication ID this history continues (`master_replid2`),
+    /// 40 zeros when none.
+    pub replid2: String,
+    /// Highest `used_memory` seen (INFO `used_memory_peak`), bytes.
+    pub peak_memory: u64,
+    /// `used_memory` right after start-up (INFO `used_memory_startup`), bytes.
+    pub startup_memory: u64,
 }
 
 /// What a handler works with: the engine and the calling client.
@@ -161,6 +173,8 @@ impl Engine {
     /// A fresh engine with empty databases.
     pub fn new(config: Config, identity: Identity, host: Box<dyn Host>, seed: u64) -> Engine {
         let sentinel = identity.mode == Mode::Sentinel;
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let replid = random_hex40(&mut rng);
         let mut eng = Engine {
             ks: Keyspace::new(config.int("databases").max(1) as usize),
             cached: Cached::default(),
@@ -170,7 +184,7 @@ impl Engine {
             clients: BTreeMap::new(),
             next_client_id: 1,
             stats: Stats::default(),
-            rng: SmallRng::seed_from_u64(seed),
+            rng,
             dirty: 0,
             active_expire_enabled: true,
             monitors: Vec::new(),
@@ -178,9 +192,17 @@ impl Engine {
             shutdown: None,
             table: table(sentinel),
             config,
+            replid,
+            replid2: "0".repeat(40),
+            peak_memory: 0,
+            startup_memory: 0,
         };
         eng.stats.reset_commands(eng.table.stat_names.len());
         eng.refresh_cached_config();
+        // Measured once the command table and databases exist, as Redis
+        // measures it at the end of its initialisation.
+        eng.startup_memory = eng.host.used_memory();
+        eng.peak_memory = eng.startup_memory;
         eng
     }
 
@@ -195,6 +217,7 @@ impl Engine {
             idle_timeout_s: self.config.int("timeout"),
             hz: self.config.int("hz").clamp(1, 500),
             databases: self.ks.dbs.len(),
+            latency_tracking: self.config.bool("latency-tracking"),
         };
     }
 
@@ -218,6 +241,16 @@ impl Engine {
 
     /// Runs one command from `client` (server.c `processCommand` + `call`).
     pub fn execute(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) -> Outcome {
+        let mark = client.out.buf.len();
+        let outcome = self.process(client, argv, now_ms);
+        if outcome == Outcome::Continue {
+            after_command(client, mark);
+        }
+        outcome
+    }
+
+    /// The checks of `processCommand`, then `call`.
+    fn process(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) -> Outcome {
         debug_assert!(!argv.is_empty());
         client.last_interaction_ms = now_ms;
         let cmd = match self.table.lookup(argv) {
@@ -270,6 +303,9 @@ impl Engine {
             handler(&mut ctx, argv)
         };
         let usec = start.elapsed().as_micros() as u64;
+        if self.cached.latency_tracking {
+            self.stats.record_latency(cmd.stat_index, usec);
+        }
         let stat = &mut self.stats.commands[cmd.stat_index];
         stat.calls += 1;
         stat.usec += usec;
@@ -295,7 +331,8 @@ impl Engine {
 
     /// Sends a command to every MONITOR client (replication.c
     /// `replicationFeedMonitors`): `+<sec>.<usec> [<db> <addr>] "arg" ...`.
-    fn feed_monitors(&mut self, client: &ClientState, db: usize, argv: &[&[u8]], now_ms: i64) {
+    /// A monitoring client sees its own commands too, after their reply.
+    fn feed_monitors(&mut self, client: &mut ClientState, db: usize, argv: &[&[u8]], now_ms: i64) {
         let micros = now_ms * 1000;
         let mut line = format!(
             "{}.{:06} [{} {}]",
@@ -307,6 +344,9 @@ impl Engine {
         for a in argv {
             line.push(' ');
             line.push_str(&repr(a));
+        }
+        if client.flags.monitor {
+            client.out.simple(&line);
         }
         for id in &self.monitors {
             if *id == client.id {
@@ -398,6 +438,7 @@ impl Engine {
             }
         }
         self.stats.sample(now_ms);
+        self.peak_memory = self.peak_memory.max(self.host.used_memory());
         if self.active_expire_enabled {
             self.active_expire_cycle(now_ms);
         }
@@ -420,6 +461,23 @@ impl Engine {
             }
         }
     }
+}
+
+/// Drops the reply of a client in CLIENT REPLY OFF or SKIP mode, then arms
+/// SKIP for the command after CLIENT REPLY SKIP (networking.c
+/// `resetClient`).
+fn after_command(client: &mut ClientState, mark: usize) {
+    if client.reply_off || client.reply_skip {
+        client.out.buf.truncate(mark);
+    }
+    client.reply_skip = std::mem::take(&mut client.reply_skip_next);
+}
+
+/// 40 random lower-case hex characters (run ids, replication ids).
+pub fn random_hex40(rng: &mut impl rand::Rng) -> String {
+    (0..40)
+        .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+        .collect()
 }
 
 /// `sdscatrepr`: a quoted, escaped rendering of bytes.

@@ -6,8 +6,11 @@ pub mod client;
 pub mod cmd;
 pub mod engine;
 pub mod error;
+pub mod keyspec;
+pub mod latency;
 pub mod ld;
 pub mod meta;
+mod meta_extra;
 pub mod stats;
 pub mod table;
 

@@ -114,10 +114,12 @@ pub fn load_all() -> Vec<CommandMeta> {
     let Frame::Map(docs) = docs else {
         panic!("COMMAND DOCS is a map")
     };
-    entries
+    let mut all: Vec<CommandMeta> = entries
         .into_iter()
         .map(|e| from_info(e, None, &docs))
-        .collect()
+        .collect();
+    crate::meta_extra::add(&mut all);
+    all
 }
 
 fn find<'a>(map: &'a [(Frame, Frame)], key: &str) -> Option<&'a Frame> {

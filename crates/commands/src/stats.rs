@@ -1,5 +1,6 @@
 //! Counters behind INFO stats, commandstats and errorstats.
 
+use crate::latency::Histogram;
 use std::collections::BTreeMap;
 
 /// Per-command counters (INFO commandstats).
@@ -72,6 +73,9 @@ pub struct Stats {
     pub errors: BTreeMap<String, u64>,
     /// Per-command counters, by `Command::stat_index`.
     pub commands: Vec<CommandStat>,
+    /// Per-command latency histograms (INFO latencystats), by
+    /// `Command::stat_index`; created on a command's first call.
+    pub latency: Vec<Option<Box<Histogram>>>,
     ops: Instant,
     net_in: Instant,
     net_out: Instant,
@@ -81,6 +85,14 @@ impl Stats {
     /// Zeroes the per-command counters for `n` commands.
     pub fn reset_commands(&mut self, n: usize) {
         self.commands = vec![CommandStat::default(); n];
+        self.latency = vec![None; n];
+    }
+
+    /// Records the duration of one call of the command at `index`.
+    pub fn record_latency(&mut self, index: usize, usec: u64) {
+        self.latency[index]
+            .get_or_insert_with(Default::default)
+            .record_usec(usec);
     }
 
     /// CONFIG RESETSTAT.

@@ -163,6 +163,15 @@ impl Connection {
                             stop = Stop::Paused(until);
                             break;
                         }
+                        if eng.shutdown.is_some() {
+                            // Redis exits inside SHUTDOWN: the commands
+                            // after it never run and the replies still
+                            // buffered are never written.
+                            c.out.buf.clear();
+                            used += cmd.consumed;
+                            stop = Stop::Close;
+                            break;
+                        }
                     }
                     used += cmd.consumed;
                 }

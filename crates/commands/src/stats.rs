@@ -67,6 +67,10 @@ pub struct Stats {
     pub net_input_bytes: u64,
     /// `total_net_output_bytes`.
     pub net_output_bytes: u64,
+    /// `total_reads_processed`: reads from client sockets.
+    pub reads_processed: u64,
+    /// `total_writes_processed`: writes to client sockets.
+    pub writes_processed: u64,
     /// `total_error_replies`.
     pub total_error_replies: u64,
     /// Error replies by code (INFO errorstats).

@@ -106,8 +106,16 @@ impl Connection {
             tokio::select! {
                 biased;
                 r = stream.read_buf(&mut self.rbuf) => match r {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => self.shared.engine.borrow_mut().stats.net_input_bytes += n as u64,
+                    Ok(0) | Err(_) => {
+                        // Redis counts the read that finds the end too.
+                        self.shared.engine.borrow_mut().stats.reads_processed += 1;
+                        return;
+                    }
+                    Ok(n) => {
+                        let stats = &mut self.shared.engine.borrow_mut().stats;
+                        stats.net_input_bytes += n as u64;
+                        stats.reads_processed += 1;
+                    }
                 },
                 _ = wake.0.notified() => {}
             }
@@ -216,7 +224,11 @@ impl Connection {
             std::mem::swap(&mut self.wbuf, &mut c.out.buf);
         }
         let ok = stream.write_all(&self.wbuf).await.is_ok();
-        self.shared.engine.borrow_mut().stats.net_output_bytes += self.wbuf.len() as u64;
+        {
+            let stats = &mut self.shared.engine.borrow_mut().stats;
+            stats.net_output_bytes += self.wbuf.len() as u64;
+            stats.writes_processed += 1;
+        }
         self.wbuf.clear();
         if self.wbuf.capacity() > 1 << 20 {
             self.wbuf = Vec::new();

@@ -485,11 +485,9 @@ fn stats(out: &mut Info, e: &Engine) {
     }
     out.field("total_error_replies", s.total_error_replies);
     out.field("dump_payload_sanitizations", 0);
-    // Reads and writes are not counted by the connections; every command
-    // came from a read and every reply batch went out in one write.
+    out.field("total_reads_processed", s.reads_processed);
+    out.field("total_writes_processed", s.writes_processed);
     for name in [
-        "total_reads_processed",
-        "total_writes_processed",
         "io_threaded_reads_processed",
         "io_threaded_writes_processed",
         "reply_buffer_shrinks",

@@ -1,6 +1,6 @@
 //! Argument parsing helpers with Redis's error texts.
 
-use crate::error::{CmdError, NOT_FLOAT, NOT_INTEGER};
+use crate::error::{CmdError, NOT_FLOAT, NOT_INTEGER, SYNTAX};
 
 /// Case-insensitive comparison of an argument with an ASCII keyword.
 pub fn eq(arg: &[u8], keyword: &str) -> bool {
@@ -68,4 +68,39 @@ mod tests {
         assert_eq!(int(b"10"), Ok(10));
         assert!(int(b"1.0").is_err());
     }
+}
+
+/// Parses `numkeys key... <where> [COUNT n]` starting at `argv[at]`, as
+/// LMPOP, ZMPOP and their blocking forms take it (t_list.c
+/// `lmpopGenericCommand`, t_zset.c `zmpopGenericCommand`): the keys, the
+/// parsed `<where>`, and the count (1 when absent).
+pub fn mpop_args<'a, W>(
+    argv: &[&'a [u8]],
+    at: usize,
+    parse_where: fn(&[u8]) -> Result<W, CmdError>,
+) -> Result<(Vec<&'a [u8]>, W, usize), CmdError> {
+    let numkeys = int(argv[at])
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or(CmdError::fixed("ERR numkeys should be greater than 0"))? as usize;
+    let where_idx = numkeys
+        .checked_add(at + 1)
+        .filter(|w| *w < argv.len())
+        .ok_or(SYNTAX)?;
+    let side = parse_where(argv[where_idx])?;
+    let mut count = None;
+    let mut j = where_idx + 1;
+    while j < argv.len() {
+        if count.is_none() && eq(argv[j], "count") && j + 1 < argv.len() {
+            let c = int(argv[j + 1])
+                .ok()
+                .filter(|c| *c >= 1)
+                .ok_or(CmdError::fixed("ERR count should be greater than 0"))?;
+            count = Some(c as usize);
+            j += 2;
+        } else {
+            return Err(SYNTAX);
+        }
+    }
+    Ok((argv[at + 1..where_idx].to_vec(), side, count.unwrap_or(1)))
 }

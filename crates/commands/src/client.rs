@@ -115,31 +115,4 @@ impl ClientState {
             n.notify();
         }
     }
-
-    /// The `flags=` field of CLIENT LIST (networking.c `catClientInfoString`).
-    pub fn flags_string(&self) -> String {
-        let mut s = String::new();
-        if self.flags.replica {
-            s.push('S');
-        }
-        if self.flags.master {
-            s.push('M');
-        }
-        if self.flags.monitor {
-            s.push('O');
-        }
-        if self.flags.close_after_reply {
-            s.push('c');
-        }
-        if self.flags.close_asap {
-            s.push('A');
-        }
-        if self.flags.no_evict {
-            s.push('e');
-        }
-        if s.is_empty() {
-            s.push('N');
-        }
-        s
-    }
 }

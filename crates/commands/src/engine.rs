@@ -5,17 +5,20 @@
 //! once, in Redis's order: lookup, arity, authentication, pause; then the
 //! handler runs and statistics and MONITOR are fed.
 
+use crate::blocking::{BlockedClient, Blocking};
 use crate::client::ClientState;
-use crate::error::{wrong_arity, CmdError, NOAUTH};
+use crate::error::{wrong_arity, CmdError, CmdResult, NOAUTH};
 use crate::meta::flags;
+use crate::pubsub::{write_message, Deferred, PubSub};
 use crate::stats::Stats;
 use crate::table::{table, Command, CommandTable, Lookup};
+use crate::txn::{MultiState, Watches};
 use conf::Config;
-use keyspace::{Keyspace, Value};
+use keyspace::{Keyspace, PackLimits, Value};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -66,6 +69,10 @@ pub enum Outcome {
     /// The command was not run: clients are paused until this unix ms
     /// (CLIENT PAUSE). Run it again later.
     Paused(i64),
+    /// The client is blocked on keys until served, or until this unix ms
+    /// (0 = no deadline), when the connection calls
+    /// [`Engine::block_timeout`]. Run no further command until then.
+    Blocked(i64),
 }
 
 /// A pending CLIENT PAUSE.
@@ -109,6 +116,16 @@ pub struct Cached {
     pub databases: usize,
     /// `latency-tracking`: feed the per-command latency histograms.
     pub latency_tracking: bool,
+    /// `notify-keyspace-events` as class bits (conf::notify).
+    pub notify_flags: i64,
+    /// `list-max-listpack-size`.
+    pub list_fill: i64,
+    /// `hash-max-listpack-entries` / `-value`.
+    pub hash_limits: PackLimits,
+    /// `zset-max-listpack-entries` / `-value`.
+    pub zset_limits: PackLimits,
+    /// `set-max-intset-entries`.
+    pub set_max_intset: usize,
 }
 
 /// The state every command sees.
@@ -155,6 +172,19 @@ pub struct Engine {
     pub peak_memory: u64,
     /// `used_memory` right after start-up (INFO `used_memory_startup`), bytes.
     pub startup_memory: u64,
+    /// Open MULTI blocks by client id.
+    pub multi: HashMap<u64, MultiState>,
+    /// WATCHed keys.
+    pub watches: Watches,
+    /// Pub/Sub subscriptions.
+    pub pubsub: PubSub,
+    /// Clients blocked on keys.
+    pub blocking: Blocking,
+    /// Set by a blocking handler that found nothing to pop.
+    pub block_request: Option<BlockedClient>,
+    /// Messages for clients that were busy (borrowed) when published to,
+    /// appended to their replies after the command.
+    pub deferred: Vec<Deferred>,
 }
 
 /// What a handler works with: the engine and the calling client.
@@ -167,6 +197,8 @@ pub struct Ctx<'a> {
     pub now_ms: i64,
     /// The command being run.
     pub cmd: &'static Command,
+    /// Run by EXEC (or for a blocked client): blocking is not allowed.
+    pub in_exec: bool,
 }
 
 impl Engine {
@@ -196,6 +228,12 @@ impl Engine {
             replid2: "0".repeat(40),
             peak_memory: 0,
             startup_memory: 0,
+            multi: HashMap::new(),
+            watches: Watches::default(),
+            pubsub: PubSub::default(),
+            blocking: Blocking::default(),
+            block_request: None,
+            deferred: Vec::new(),
         };
         eng.stats.reset_commands(eng.table.stat_names.len());
         eng.refresh_cached_config();
@@ -218,7 +256,24 @@ impl Engine {
             hz: self.config.int("hz").clamp(1, 500),
             databases: self.ks.dbs.len(),
             latency_tracking: self.config.bool("latency-tracking"),
+            notify_flags: self.config.int("notify-keyspace-events"),
+            list_fill: self.config.int("list-max-listpack-size"),
+            hash_limits: self.pack_limits("hash"),
+            zset_limits: self.pack_limits("zset"),
+            set_max_intset: self.config.int("set-max-intset-entries").max(0) as usize,
         };
+    }
+
+    /// `<kind>-max-listpack-entries` and `<kind>-max-listpack-value`.
+    fn pack_limits(&self, kind: &str) -> PackLimits {
+        let get = |what: &str| {
+            let name = format!("{kind}-max-listpack-{what}");
+            self.config.int(&name).max(0) as usize
+        };
+        PackLimits {
+            max_entries: get("entries"),
+            max_value: get("value"),
+        }
     }
 
     /// Creates and registers the state of a new connection.
@@ -237,16 +292,40 @@ impl Engine {
     pub fn remove_client(&mut self, id: u64) {
         self.clients.remove(&id);
         self.monitors.retain(|m| *m != id);
+        self.forget_client_state(id);
+    }
+
+    /// Drops a client's transaction, watches, subscriptions and blocking
+    /// (disconnect, RESET).
+    pub fn forget_client_state(&mut self, id: u64) {
+        self.multi.remove(&id);
+        self.watches.unwatch_all(id);
+        self.pubsub.remove_client(id);
+        self.blocking.unblock(id);
     }
 
     /// Runs one command from `client` (server.c `processCommand` + `call`).
     pub fn execute(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) -> Outcome {
+        keyspace::set_lru_clock(now_ms);
         let mark = client.out.buf.len();
         let outcome = self.process(client, argv, now_ms);
-        if outcome == Outcome::Continue {
+        if !matches!(outcome, Outcome::Paused(_)) {
             after_command(client, mark);
         }
+        if !self.deferred.is_empty() {
+            self.deliver_deferred(client);
+        }
+        self.serve_ready_keys(now_ms);
         outcome
+    }
+
+    /// Appends messages published to `client` while it was running.
+    fn deliver_deferred(&mut self, client: &mut ClientState) {
+        for d in std::mem::take(&mut self.deferred) {
+            if d.client == client.id {
+                write_message(&mut client.out, d.pattern.as_deref(), &d.channel, &d.msg);
+            }
+        }
     }
 
     /// The checks of `processCommand`, then `call`.
@@ -269,6 +348,23 @@ impl Engine {
             self.reject(client, Some(cmd), NOAUTH);
             return Outcome::Continue;
         }
+        let in_multi = self.multi.contains_key(&client.id);
+        if in_multi && cmd.has(flags::NO_MULTI) {
+            let err = CmdError::fixed("ERR Command not allowed inside a transaction");
+            self.reject(client, Some(cmd), err);
+            return Outcome::Continue;
+        }
+        if client.resp() == 2
+            && !allowed_when_subscribed(cmd)
+            && self.pubsub.is_subscribed(client.id)
+        {
+            let err = CmdError::new(format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                cmd.name()
+            ));
+            self.reject(client, Some(cmd), err);
+            return Outcome::Continue;
+        }
         if let Some(pause) = self.pause {
             if pause.until_ms <= now_ms {
                 self.pause = None;
@@ -276,8 +372,41 @@ impl Engine {
                 return Outcome::Paused(pause.until_ms);
             }
         }
-        self.call(client, cmd, argv, now_ms);
-        Outcome::Continue
+        if in_multi && !controls_multi(cmd) {
+            if let Some(state) = self.multi.get_mut(&client.id) {
+                state.queue.push(argv.iter().map(|a| a.to_vec()).collect());
+            }
+            client.out.simple("QUEUED");
+            return Outcome::Continue;
+        }
+        self.call(client, cmd, argv, now_ms, false);
+        match self.block_request.take() {
+            Some(b) => {
+                let deadline = b.deadline_ms;
+                self.blocking.block(client.id, b);
+                Outcome::Blocked(deadline)
+            }
+            None => Outcome::Continue,
+        }
+    }
+
+    /// Runs one command of an EXEC (multi.c `execCommand` calling `call`).
+    pub(crate) fn run_queued(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) {
+        match self.table.lookup(argv) {
+            Lookup::Found(cmd) => self.call(client, cmd, argv, now_ms, true),
+            Lookup::Unknown(err) => client.out.error(&err.0),
+        }
+    }
+
+    /// Runs a blocked client's command again, without statistics or
+    /// MONITOR (it was counted when it blocked). A `block_request` left
+    /// behind means it would block again.
+    pub(crate) fn rerun(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) {
+        if let Lookup::Found(cmd) = self.table.lookup(argv) {
+            if let Err(e) = self.run_handler(client, cmd, argv, now_ms, false) {
+                client.out.error(&e.0);
+            }
+        }
     }
 
     /// Runs a command that passed the checks, with statistics and MONITOR.
@@ -287,21 +416,13 @@ impl Engine {
         cmd: &'static Command,
         argv: &[&[u8]],
         now_ms: i64,
+        in_exec: bool,
     ) {
-        let handler = cmd.handler.expect("a found command has a handler");
         client.last_cmd.clear();
         client.last_cmd.push_str(cmd.name());
         let db_before = client.db;
         let start = Instant::now();
-        let result = {
-            let mut ctx = Ctx {
-                eng: self,
-                client,
-                now_ms,
-                cmd,
-            };
-            handler(&mut ctx, argv)
-        };
+        let result = self.run_handler(client, cmd, argv, now_ms, in_exec);
         let usec = start.elapsed().as_micros() as u64;
         if self.cached.latency_tracking {
             self.stats.record_latency(cmd.stat_index, usec);
@@ -320,8 +441,72 @@ impl Engine {
         }
     }
 
-    /// Replies with an error for a command that was refused before running.
+    /// The handler, then the bookkeeping of what it wrote: watchers of
+    /// the written keys lose their EXEC, waiters on them are woken
+    /// (db.c `signalModifiedKey`, `signalKeyAsReady`).
+    fn run_handler(
+        &mut self,
+        client: &mut ClientState,
+        cmd: &'static Command,
+        argv: &[&[u8]],
+        now_ms: i64,
+        in_exec: bool,
+    ) -> CmdResult {
+        let handler = cmd.handler.expect("a found command has a handler");
+        let dirty_before = self.dirty;
+        let db = client.db;
+        let result = {
+            let mut ctx = Ctx {
+                eng: self,
+                client,
+                now_ms,
+                cmd,
+                in_exec,
+            };
+            handler(&mut ctx, argv)
+        };
+        if self.dirty != dirty_before
+            && cmd.has(flags::WRITE)
+            && !(self.watches.is_empty() && self.blocking.is_empty())
+        {
+            let specs = crate::keyspec::specs(&cmd.meta);
+            for k in crate::keyspec::find_keys(&cmd.meta, &specs, argv) {
+                if !k.flags.iter().any(|f| f == "RO") {
+                    self.signal_modified(db, argv[k.pos]);
+                }
+            }
+        }
+        result
+    }
+
+    /// A key was written: its watchers' EXEC fails and its waiters are
+    /// served after the command. Handlers that write keys the dispatcher
+    /// cannot see (another database: MOVE, COPY ... DB) call it directly.
+    pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        self.watches.touch(db, key);
+        self.blocking.signal(db, key);
+    }
+
+    /// A whole database is emptied or replaced (FLUSHDB, FLUSHALL, SWAPDB):
+    /// watchers of keys that exist in it, or in `replacement`, lose their
+    /// EXEC (multi.c `touchAllWatchedKeysInDb`), and waiters look again.
+    /// Call it before the change.
+    pub fn signal_db_replaced(&mut self, db: usize, replacement: Option<usize>) {
+        let (ks, watches) = (&self.ks, &mut self.watches);
+        watches.touch_db(db, |key| {
+            ks.dbs[db].contains(key) || replacement.is_some_and(|r| ks.dbs[r].contains(key))
+        });
+        if replacement.is_some() {
+            self.blocking.signal_db(db);
+        }
+    }
+
+    /// Replies with an error for a command that was refused before running;
+    /// inside MULTI the transaction will abort (multi.c `flagTransaction`).
     fn reject(&mut self, client: &mut ClientState, cmd: Option<&Command>, err: CmdError) {
+        if let Some(state) = self.multi.get_mut(&client.id) {
+            state.dirty_exec = true;
+        }
         if let Some(cmd) = cmd {
             self.stats.commands[cmd.stat_index].rejected_calls += 1;
         }
@@ -375,11 +560,26 @@ impl Engine {
         match d.expire_at(key) {
             Some(at) if at < now_ms => {
                 d.remove(key);
-                self.stats.expired_keys += 1;
+                self.expired(db, key, now_ms);
                 true
             }
             _ => false,
         }
+    }
+
+    /// After a key was deleted for its TTL (db.c
+    /// `deleteExpiredKeyAndPropagate`): counted, notified, watchers told.
+    fn expired(&mut self, db: usize, key: &[u8], now_ms: i64) {
+        self.stats.expired_keys += 1;
+        self.notify(
+            None,
+            conf::notify::NOTIFY_EXPIRED,
+            "expired",
+            db,
+            key,
+            now_ms,
+        );
+        self.watches.touch(db, key);
     }
 
     /// A key's value for reading, after lazy expiry; counts hits and misses.
@@ -455,12 +655,39 @@ impl Engine {
                 continue;
             }
             let deleted = self.ks.dbs[db].active_expire(now_ms, &mut keep_going);
-            self.stats.expired_keys += deleted.len() as u64;
+            for key in &deleted {
+                self.expired(db, key, now_ms);
+            }
             if !keep_going() {
                 break;
             }
         }
     }
+}
+
+/// Commands a RESP2 client may run while subscribed (server.c
+/// `processCommand`).
+fn allowed_when_subscribed(cmd: &Command) -> bool {
+    matches!(
+        cmd.name(),
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
+    )
+}
+
+/// Commands that run at once inside MULTI instead of being queued.
+fn controls_multi(cmd: &Command) -> bool {
+    matches!(
+        cmd.name(),
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 /// Drops the reply of a client in CLIENT REPLY OFF or SKIP mode, then arms

@@ -2,6 +2,7 @@
 //! owns all ordered state. Synchronous: time comes in as `now_ms`.
 
 pub mod args;
+pub mod blocking;
 pub mod client;
 pub mod cmd;
 pub mod engine;
@@ -11,8 +12,10 @@ pub mod latency;
 pub mod ld;
 pub mod meta;
 mod meta_extra;
+pub mod pubsub;
 pub mod stats;
 pub mod table;
+pub mod txn;
 
 pub use client::{ClientState, Notifier};
 pub use engine::{Ctx, Engine, Host, Identity, Mode, Outcome, Pause, ShutdownRequest};

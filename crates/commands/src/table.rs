@@ -62,7 +62,7 @@ impl CommandTable {
         };
         for meta in meta::load_all() {
             let allowed = if sentinel {
-                meta.flags & (flags::SENTINEL | flags::ONLY_SENTINEL) != 0
+                SENTINEL_COMMANDS.contains(&meta.name.as_str())
             } else {
                 meta.flags & flags::ONLY_SENTINEL == 0
             };
@@ -175,6 +175,27 @@ pub fn unknown_command(argv: &[&[u8]]) -> CmdError {
         "ERR unknown command '{name}', with args beginning with: {args}"
     ))
 }
+
+/// The top-level commands a Sentinel runs, with all their subcommands
+/// (Redis 7.0.15 `redis-sentinel` COMMAND LIST; 7.0's command metadata has
+/// no flag for them, sentinel.c lists them by name).
+const SENTINEL_COMMANDS: &[&str] = &[
+    "acl",
+    "auth",
+    "client",
+    "command",
+    "hello",
+    "info",
+    "ping",
+    "psubscribe",
+    "publish",
+    "punsubscribe",
+    "role",
+    "sentinel",
+    "shutdown",
+    "subscribe",
+    "unsubscribe",
+];
 
 static SERVER_TABLE: OnceLock<CommandTable> = OnceLock::new();
 static SENTINEL_TABLE: OnceLock<CommandTable> = OnceLock::new();

@@ -10,7 +10,7 @@ use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 
 /// The thresholds of the compact encoding.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct PackLimits {
     /// Most entries (fields, members) kept in a listpack.
     pub max_entries: usize,

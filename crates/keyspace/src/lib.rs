@@ -19,5 +19,5 @@ pub use hash::{Hash, PackLimits};
 pub use listpack::Listpack;
 pub use quicklist::Quicklist;
 pub use set::Set;
-pub use value::{lru_clock, Value, LRU_CLOCK_RESOLUTION_MS};
+pub use value::{lru_clock, set_lru_clock, Value, LRU_CLOCK_RESOLUTION_MS};
 pub use zset::{Score, ZSet};

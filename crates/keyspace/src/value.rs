@@ -14,6 +14,7 @@ use crate::hash::Hash;
 use crate::quicklist::Quicklist;
 use crate::set::Set;
 use crate::zset::ZSet;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Inline capacity of a string value.
 const INLINE_MAX: usize = 32;
@@ -31,6 +32,21 @@ const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 /// The LRU clock at `now_ms` (evict.c `getLRUClock`).
 pub fn lru_clock(now_ms: i64) -> u32 {
     ((now_ms / LRU_CLOCK_RESOLUTION_MS) as u64 & LRU_CLOCK_MAX as u64) as u32
+}
+
+/// The clock new values are stamped with (Redis's cached
+/// `server.lruclock`), advanced by [`set_lru_clock`].
+static CURRENT_LRU: AtomicU32 = AtomicU32::new(0);
+
+/// Advances the clock that new values are created with; the engine calls
+/// it with the time of every command.
+pub fn set_lru_clock(now_ms: i64) {
+    CURRENT_LRU.store(lru_clock(now_ms), Ordering::Relaxed);
+}
+
+/// The cached LRU clock (evict.c `LRU_CLOCK`).
+fn current_lru() -> u32 {
+    CURRENT_LRU.load(Ordering::Relaxed)
 }
 
 /// The physical form of a value. Every variant carries its LRU clock so
@@ -64,7 +80,7 @@ macro_rules! aggregate {
         /// A new value holding this aggregate.
         pub fn $from(v: $ty) -> Value {
             Value(Repr::$variant {
-                lru: 0,
+                lru: current_lru(),
                 v: Box::new(v),
             })
         }
@@ -112,7 +128,10 @@ impl Value {
 
     /// An integer string value.
     pub fn from_int(v: i64) -> Value {
-        Value(Repr::Int { lru: 0, v })
+        Value(Repr::Int {
+            lru: current_lru(),
+            v,
+        })
     }
 
     /// A string value with the given reported encoding.
@@ -121,14 +140,14 @@ impl Value {
             let mut buf = [0u8; INLINE_MAX];
             buf[..b.len()].copy_from_slice(b);
             Value(Repr::Inline {
-                lru: 0,
+                lru: current_lru(),
                 len: b.len() as u8,
                 raw,
                 buf,
             })
         } else {
             Value(Repr::Heap {
-                lru: 0,
+                lru: current_lru(),
                 raw,
                 v: b.to_vec(),
             })

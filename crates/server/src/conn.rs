@@ -98,6 +98,9 @@ enum Stop {
     Close,
     /// CLIENT PAUSE: try again at this unix ms.
     Paused(i64),
+    /// A blocking command is waiting for a key, until this unix ms
+    /// (0 = forever).
+    Blocked(i64),
 }
 
 impl Connection {
@@ -131,11 +134,56 @@ impl Connection {
                         let wait = (until - crate::now_ms()).clamp(1, 100) as u64;
                         tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
                     }
+                    Stop::Blocked(deadline) => {
+                        if !self.wait_unblocked(stream, wake, deadline).await {
+                            return;
+                        }
+                    }
                 }
             }
             let want = self.parser.pending_bulk_bytes().max(IOBUF_LEN);
             if self.rbuf.capacity() - self.rbuf.len() < want {
                 self.rbuf.reserve(want);
+            }
+        }
+    }
+
+    /// Waits until the engine serves the blocked client, its deadline
+    /// passes (it then gets its timeout reply) or it is killed. Input that
+    /// arrives meanwhile is buffered, as Redis keeps reading from a blocked
+    /// client. False if the connection must close.
+    async fn wait_unblocked(&mut self, stream: &mut TcpStream, wake: &Wake, deadline: i64) -> bool {
+        loop {
+            {
+                let mut eng = self.shared.engine.borrow_mut();
+                let mut c = self.state.borrow_mut();
+                if c.flags.close_asap {
+                    return false;
+                }
+                if !eng.blocking.is_blocked(c.id) {
+                    return true;
+                }
+                if deadline > 0 && crate::now_ms() >= deadline {
+                    eng.block_timeout(&mut c);
+                    return true;
+                }
+            }
+            let wait = if deadline > 0 {
+                (deadline - crate::now_ms()).max(1) as u64
+            } else {
+                3_600_000
+            };
+            tokio::select! {
+                _ = wake.0.notified() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {}
+                r = stream.read_buf(&mut self.rbuf) => match r {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => {
+                        let stats = &mut self.shared.engine.borrow_mut().stats;
+                        stats.net_input_bytes += n as u64;
+                        stats.reads_processed += 1;
+                    }
+                },
             }
         }
     }
@@ -167,9 +215,17 @@ impl Connection {
                     if !cmd.is_empty() {
                         let mut argv = resp::Argv::new();
                         cmd.argv(buf, &mut argv);
-                        if let Outcome::Paused(until) = eng.execute(&mut c, &argv, now) {
-                            stop = Stop::Paused(until);
-                            break;
+                        match eng.execute(&mut c, &argv, now) {
+                            Outcome::Continue => {}
+                            Outcome::Paused(until) => {
+                                stop = Stop::Paused(until);
+                                break;
+                            }
+                            Outcome::Blocked(deadline) => {
+                                used += cmd.consumed;
+                                stop = Stop::Blocked(deadline);
+                                break;
+                            }
                         }
                         if eng.shutdown.is_some() {
                             // Redis exits inside SHUTDOWN: the commands

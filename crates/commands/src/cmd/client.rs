@@ -5,7 +5,7 @@ use crate::args::{eq, int};
 use crate::client::ClientState;
 use crate::cmd::connection::validate_client_name;
 use crate::cmd::reply;
-use crate::engine::{Ctx, Pause};
+use crate::engine::{Ctx, Engine, Pause};
 use crate::error::{CmdError, CmdResult, SYNTAX};
 use crate::table::Handler;
 use std::fmt::Write;
@@ -24,6 +24,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("client|unpause", unpause),
     ("client|reply", reply_mode),
     ("client|help", help),
+    ("client|unblock", unblock),
 ];
 
 /// Size Redis gives a new client's reply buffer (`PROTO_REPLY_CHUNK_BYTES`).
@@ -54,22 +55,57 @@ fn kind_by_name(name: &[u8]) -> Result<Kind, CmdError> {
     }
 }
 
-/// A MONITOR client counts as normal, as in Redis. Pub/sub clients are
-/// not told apart yet: no connection subscribes to anything so far.
-fn kind_of(c: &ClientState) -> Kind {
+/// networking.c `getClientType`: a MONITOR client counts as normal.
+fn kind_of(eng: &Engine, c: &ClientState) -> Kind {
     if c.flags.master {
         Kind::Master
     } else if c.flags.replica && !c.flags.monitor {
         Kind::Replica
+    } else if eng.pubsub.is_subscribed(c.id) {
+        Kind::Pubsub
     } else {
         Kind::Normal
+    }
+}
+
+/// The `flags=` field (networking.c `catClientInfoString`), in Redis's
+/// letter order.
+fn flags_field(eng: &Engine, c: &ClientState) -> String {
+    let f = &c.flags;
+    let letters = [
+        (f.monitor, 'O'),
+        (f.replica && !f.monitor, 'S'),
+        (f.master, 'M'),
+        (eng.pubsub.is_subscribed(c.id), 'P'),
+        (eng.multi.contains_key(&c.id), 'x'),
+        (eng.blocking.is_blocked(c.id), 'b'),
+        (eng.watches.is_dirty(c.id), 'd'),
+        (f.close_after_reply, 'c'),
+        (f.close_asap, 'A'),
+        (f.no_evict, 'e'),
+    ];
+    let s: String = letters
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, l)| *l)
+        .collect();
+    if s.is_empty() {
+        "N".into()
+    } else {
+        s
     }
 }
 
 /// One CLIENT LIST line without its newline, in 7.0.15's field order
 /// (networking.c `catClientInfoString`). `argv_mem` is the size of the
 /// command being run (only the caller is running one).
-pub fn info_line(c: &ClientState, now_ms: i64, argv_mem: usize, is_caller: bool) -> String {
+pub fn info_line(
+    eng: &Engine,
+    c: &ClientState,
+    now_ms: i64,
+    argv_mem: usize,
+    is_caller: bool,
+) -> String {
     let rbs = c.out.buf.capacity().max(REPLY_CHUNK_BYTES);
     let tot_mem = CLIENT_STRUCT_BYTES + c.qbuf + c.qbuf_free + argv_mem + rbs;
     let events = if !is_caller && !c.out.buf.is_empty() {
@@ -81,7 +117,7 @@ pub fn info_line(c: &ClientState, now_ms: i64, argv_mem: usize, is_caller: bool)
     let _ = write!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
+         sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} \
          rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user=default \
          redir=-1 resp={}",
         c.id,
@@ -91,11 +127,15 @@ pub fn info_line(c: &ClientState, now_ms: i64, argv_mem: usize, is_caller: bool)
         c.name,
         (now_ms - c.created_ms).max(0) / 1000,
         (now_ms - c.last_interaction_ms).max(0) / 1000,
-        c.flags_string(),
+        flags_field(eng, c),
         c.db,
+        eng.pubsub.channels_of(c.id).len(),
+        eng.pubsub.patterns_of(c.id).len(),
+        eng.multi.get(&c.id).map_or(-1, |m| m.queue.len() as i64),
         c.qbuf,
         c.qbuf_free,
         argv_mem,
+        eng.multi.get(&c.id).map_or(0, |m| m.memory()),
         rbs,
         c.out.buf.len(),
         c.out.buf.len(),
@@ -157,8 +197,8 @@ fn list(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if argv.len() == 4 && eq(argv[2], "type") {
         let want = kind_by_name(argv[3])?;
         each_client(ctx, |c, me| {
-            if kind_of(c) == want {
-                text.push_str(&info_line(c, now, if me { mem } else { 0 }, me));
+            if kind_of(ctx.eng, c) == want {
+                text.push_str(&info_line(ctx.eng, c, now, if me { mem } else { 0 }, me));
                 text.push('\n');
             }
         });
@@ -169,14 +209,14 @@ fn list(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
         for want in ids {
             if want == ctx.client.id as i64 {
-                text.push_str(&info_line(ctx.client, now, mem, true));
+                text.push_str(&info_line(ctx.eng, ctx.client, now, mem, true));
                 text.push('\n');
             } else if let Some(rc) = u64::try_from(want)
                 .ok()
                 .and_then(|i| ctx.eng.clients.get(&i))
             {
                 if let Ok(c) = rc.try_borrow() {
-                    text.push_str(&info_line(&c, now, 0, false));
+                    text.push_str(&info_line(ctx.eng, &c, now, 0, false));
                     text.push('\n');
                 }
             }
@@ -185,7 +225,7 @@ fn list(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Err(SYNTAX);
     } else {
         each_client(ctx, |c, me| {
-            text.push_str(&info_line(c, now, if me { mem } else { 0 }, me));
+            text.push_str(&info_line(ctx.eng, c, now, if me { mem } else { 0 }, me));
             text.push('\n');
         });
     }
@@ -194,7 +234,7 @@ fn list(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn info(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let mut line = info_line(ctx.client, ctx.now_ms, argv_mem(argv), true);
+    let mut line = info_line(ctx.eng, ctx.client, ctx.now_ms, argv_mem(argv), true);
     line.push('\n');
     ctx.client.out.verbatim(line.as_bytes());
     Ok(())
@@ -265,11 +305,12 @@ fn kill(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             i += 2;
         }
     }
+    let eng: &Engine = ctx.eng;
     let matches = |c: &ClientState| {
         filter.addr.is_none_or(|a| c.addr.as_bytes() == a)
             && filter.laddr.is_none_or(|a| c.laddr.as_bytes() == a)
             && filter.id.is_none_or(|id| c.id == id)
-            && filter.kind.is_none_or(|k| kind_of(c) == k)
+            && filter.kind.is_none_or(|k| kind_of(eng, c) == k)
     };
     let mut killed = 0;
     for (id, rc) in &ctx.eng.clients {
@@ -447,5 +488,41 @@ fn help(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             "    Protect current client connection from eviction.",
         ],
     );
+    Ok(())
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR] (blocked.c via networking.c
+/// `clientCommand`): a blocked client gets its timeout reply, or an
+/// UNBLOCKED error; 1 if it was blocked.
+fn unblock(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let id = resp::parse_i64(argv[2]).ok_or(crate::error::NOT_INTEGER)?;
+    let error = match argv.get(3) {
+        None => false,
+        Some(a) if eq(a, "timeout") => false,
+        Some(a) if eq(a, "error") => true,
+        Some(_) => {
+            return Err(CmdError::fixed(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let target = u64::try_from(id)
+        .ok()
+        .and_then(|i| ctx.eng.clients.get(&i).cloned());
+    let Some(rc) = target.filter(|_| ctx.eng.blocking.is_blocked(id as u64)) else {
+        ctx.client.out.int(0);
+        return Ok(());
+    };
+    if let Ok(mut c) = rc.try_borrow_mut() {
+        if let Some(timeout_reply) = ctx.eng.unblock_client(c.id) {
+            if error {
+                c.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            } else {
+                timeout_reply(&mut c.out);
+            }
+            c.wake();
+        }
+    }
+    ctx.client.out.int(1);
     Ok(())
 }

@@ -23,10 +23,20 @@ const WRONGPASS: CmdError =
 pub const REDIS_VERSION: &str = "7.0.15";
 
 fn ping(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    match argv.len() {
-        1 => ctx.client.out.simple("PONG"),
-        2 => ctx.client.out.bulk(argv[1]),
-        _ => return Err(crate::error::wrong_arity("ping")),
+    if argv.len() > 2 {
+        return Err(crate::error::wrong_arity("ping"));
+    }
+    if ctx.client.resp() == 2 && ctx.eng.pubsub.is_subscribed(ctx.client.id) {
+        // A subscribed RESP2 client reads arrays only.
+        let out = &mut ctx.client.out;
+        out.array(2);
+        out.bulk(b"pong");
+        out.bulk(argv.get(1).copied().unwrap_or_default());
+        return Ok(());
+    }
+    match argv.get(1) {
+        None => ctx.client.out.simple("PONG"),
+        Some(msg) => ctx.client.out.bulk(msg),
     }
     Ok(())
 }
@@ -175,6 +185,7 @@ fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
     c.authenticated = ctx.eng.cached.requirepass.is_none();
     let id = c.id;
     ctx.eng.monitors.retain(|m| *m != id);
+    ctx.eng.forget_client_state(id);
     ctx.client.out.simple("RESET");
     Ok(())
 }

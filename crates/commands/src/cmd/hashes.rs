@@ -34,10 +34,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 
 /// `hash-max-listpack-entries` / `-value`.
 fn limits(ctx: &Ctx) -> PackLimits {
-    PackLimits {
-        max_entries: ctx.eng.config.int("hash-max-listpack-entries").max(0) as usize,
-        max_value: ctx.eng.config.int("hash-max-listpack-value").max(0) as usize,
-    }
+    ctx.eng.cached.hash_limits
 }
 
 /// The hash at `key` for reading: `Ok(None)` if absent.

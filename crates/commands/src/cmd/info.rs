@@ -305,9 +305,9 @@ fn clients(out: &mut Info, e: &Engine, bufs: &Buffers) {
     out.field("maxclients", e.cached.maxclients);
     out.field("client_recent_max_input_buffer", bufs.max_input);
     out.field("client_recent_max_output_buffer", bufs.max_output);
-    out.field("blocked_clients", 0);
+    out.field("blocked_clients", e.blocking.len());
     out.field("tracking_clients", 0);
-    out.field("clients_in_timeout_table", 0);
+    out.field("clients_in_timeout_table", e.blocking.with_deadline());
 }
 
 fn memory(out: &mut Info, e: &Engine, bufs: &Buffers) {
@@ -462,9 +462,9 @@ fn stats(out: &mut Info, e: &Engine) {
     }
     out.field("keyspace_hits", s.keyspace_hits);
     out.field("keyspace_misses", s.keyspace_misses);
+    out.field("pubsub_channels", e.pubsub.channel_count());
+    out.field("pubsub_patterns", e.pubsub.numpat());
     for name in [
-        "pubsub_channels",
-        "pubsub_patterns",
         "pubsubshard_channels",
         "latest_fork_usec",
         "total_forks",

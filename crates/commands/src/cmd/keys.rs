@@ -204,7 +204,9 @@ fn flush_flags(argv: &[&[u8]]) -> CmdResult {
 
 fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     flush_flags(argv)?;
-    let d = &mut ctx.eng.ks.dbs[ctx.client.db];
+    let db = ctx.client.db;
+    ctx.eng.signal_db_replaced(db, None);
+    let d = &mut ctx.eng.ks.dbs[db];
     ctx.eng.dirty += d.len() as u64;
     d.clear();
     ctx.client.out.ok();
@@ -213,6 +215,9 @@ fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     flush_flags(argv)?;
+    for db in 0..ctx.eng.ks.dbs.len() {
+        ctx.eng.signal_db_replaced(db, None);
+    }
     // FLUSHALL always counts as a change, so that it is saved and replicated.
     ctx.eng.dirty += ctx.eng.ks.flush_all() as u64 + 1;
     ctx.client.out.ok();
@@ -231,7 +236,10 @@ fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Err(DB_RANGE);
     }
     if a != b {
-        ctx.eng.ks.swap(a as usize, b as usize);
+        let (a, b) = (a as usize, b as usize);
+        ctx.eng.signal_db_replaced(a, Some(b));
+        ctx.eng.signal_db_replaced(b, Some(a));
+        ctx.eng.ks.swap(a, b);
         ctx.eng.dirty += 1;
     }
     ctx.client.out.ok();
@@ -258,6 +266,7 @@ fn move_cmd(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if let Some(at) = ttl {
         d.set_expire(key, at);
     }
+    ctx.eng.signal_modified(dst, key);
     ctx.eng.dirty += 1;
     ctx.client.out.int(1);
     Ok(())
@@ -299,6 +308,9 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     d.add(newkey, value);
     if let Some(at) = ttl {
         d.set_expire(newkey, at);
+    }
+    if dst != src {
+        ctx.eng.signal_modified(dst, newkey);
     }
     ctx.eng.dirty += 1;
     ctx.client.out.int(1);

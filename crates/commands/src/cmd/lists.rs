@@ -1,6 +1,8 @@
-//! List commands (t_list.c), the non-blocking ones.
+//! List commands (t_list.c), and the blocking pops (blocked.c serves
+//! them through [`Ctx::block`]).
 
-use crate::args::{eq, int};
+use crate::args::{eq, int, mpop_args};
+use crate::blocking::parse_timeout;
 use crate::engine::Ctx;
 use crate::error::{CmdError, CmdResult, NO_SUCH_KEY, SYNTAX, WRONGTYPE};
 use crate::table::Handler;
@@ -25,6 +27,11 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("lmove", lmove),
     ("rpoplpush", rpoplpush),
     ("lmpop", lmpop),
+    ("blpop", blpop),
+    ("brpop", brpop),
+    ("blmove", blmove),
+    ("brpoplpush", brpoplpush),
+    ("blmpop", blmpop),
 ];
 
 /// Which end of a list.
@@ -47,7 +54,7 @@ fn end_arg(arg: &[u8]) -> Result<End, CmdError> {
 
 /// `list-max-listpack-size`, the node size of new list entries.
 fn fill(ctx: &Ctx) -> i64 {
-    ctx.eng.config.int("list-max-listpack-size")
+    ctx.eng.cached.list_fill
 }
 
 /// The list at `key` for writing: `Ok(None)` if absent, WRONGTYPE if
@@ -453,45 +460,103 @@ fn rpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     lmove_generic(ctx, argv[1], argv[2], End::Right, End::Left)
 }
 
-fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let numkeys = int(argv[1])
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or(CmdError::fixed("ERR numkeys should be greater than 0"))? as usize;
-    let where_idx = numkeys
-        .checked_add(2)
-        .filter(|w| *w < argv.len())
-        .ok_or(SYNTAX)?;
-    let end = end_arg(argv[where_idx])?;
-    let mut count = None;
-    let mut j = where_idx + 1;
-    while j < argv.len() {
-        if count.is_none() && eq(argv[j], "count") && j + 1 < argv.len() {
-            let c = int(argv[j + 1])
-                .ok()
-                .filter(|c| *c >= 1)
-                .ok_or(CmdError::fixed("ERR count should be greater than 0"))?;
-            count = Some(c as usize);
-            j += 2;
-        } else {
-            return Err(SYNTAX);
-        }
-    }
-    let count = count.unwrap_or(1);
-    for key in &argv[2..where_idx] {
+/// A key and the elements popped from it.
+type Popped<'a> = (&'a [u8], Vec<Vec<u8>>);
+
+/// Pops up to `count` elements from the first non-empty list of `keys`;
+/// WRONGTYPE for a key of another type met before it.
+fn pop_first<'a>(
+    ctx: &mut Ctx,
+    keys: &[&'a [u8]],
+    end: End,
+    count: usize,
+) -> Result<Option<Popped<'a>>, CmdError> {
+    for key in keys {
         let Some(list) = list_write(ctx, key)? else {
             continue;
         };
         let popped = pop_n(list, end, count);
-        let out = &mut ctx.client.out;
-        out.array(2);
-        out.bulk(key);
-        out.array(popped.len());
-        popped.iter().for_each(|v| out.bulk(v));
         ctx.eng.dirty += 1;
         drop_if_empty(ctx, key);
-        return Ok(());
+        return Ok(Some((key, popped)));
     }
-    ctx.client.out.null_array();
+    Ok(None)
+}
+
+/// `[key, [element, ...]]`, the reply of LMPOP and BLMPOP.
+fn reply_mpop(ctx: &mut Ctx, key: &[u8], popped: &[Vec<u8>]) {
+    let out = &mut ctx.client.out;
+    out.array(2);
+    out.bulk(key);
+    out.array(popped.len());
+    popped.iter().for_each(|v| out.bulk(v));
+}
+
+fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let (keys, end, count) = mpop_args(argv, 1, end_arg)?;
+    match pop_first(ctx, &keys, end, count)? {
+        Some((key, popped)) => reply_mpop(ctx, key, &popped),
+        None => ctx.client.out.null_array(),
+    }
     Ok(())
+}
+
+fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let (keys, end, count) = mpop_args(argv, 2, end_arg)?;
+    let deadline = parse_timeout(argv[1], ctx.now_ms)?;
+    match pop_first(ctx, &keys, end, count)? {
+        Some((key, popped)) => reply_mpop(ctx, key, &popped),
+        None => ctx.block(&keys, deadline, argv, resp::Out::null_array),
+    }
+    Ok(())
+}
+
+/// BLPOP / BRPOP (t_list.c `blockingPopGenericCommand`): `[key, element]`.
+fn bpop(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> CmdResult {
+    let deadline = parse_timeout(argv[argv.len() - 1], ctx.now_ms)?;
+    let keys = &argv[1..argv.len() - 1];
+    match pop_first(ctx, keys, end, 1)? {
+        Some((key, popped)) => {
+            let out = &mut ctx.client.out;
+            out.array(2);
+            out.bulk(key);
+            out.bulk(&popped[0]);
+        }
+        None => ctx.block(keys, deadline, argv, resp::Out::null_array),
+    }
+    Ok(())
+}
+
+fn blpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    bpop(ctx, argv, End::Left)
+}
+
+fn brpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    bpop(ctx, argv, End::Right)
+}
+
+/// t_list.c `blmoveGenericCommand`: LMOVE, or block while the source is
+/// missing. Inside MULTI the empty case is a null bulk; a timeout is a
+/// null array, as for every blocked list command.
+fn blmove_generic(ctx: &mut Ctx, argv: &[&[u8]], from: End, to: End, timeout: &[u8]) -> CmdResult {
+    let deadline = parse_timeout(timeout, ctx.now_ms)?;
+    if list_write(ctx, argv[1])?.is_some() {
+        return lmove_generic(ctx, argv[1], argv[2], from, to);
+    }
+    if ctx.in_exec {
+        ctx.client.out.null();
+    } else {
+        ctx.block(&argv[1..2], deadline, argv, resp::Out::null_array);
+    }
+    Ok(())
+}
+
+fn blmove(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let from = end_arg(argv[3])?;
+    let to = end_arg(argv[4])?;
+    blmove_generic(ctx, argv, from, to, argv[5])
+}
+
+fn brpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    blmove_generic(ctx, argv, End::Right, End::Left, argv[3])
 }

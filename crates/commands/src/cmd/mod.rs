@@ -11,7 +11,9 @@ pub mod hashes;
 pub mod info;
 pub mod keys;
 pub mod lists;
+pub mod multi;
 pub mod object;
+pub mod pubsub;
 pub mod reply;
 pub mod scan;
 pub mod server;
@@ -34,7 +36,9 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         config::HANDLERS,
         debug::HANDLERS,
         info::HANDLERS,
+        multi::HANDLERS,
         object::HANDLERS,
+        pubsub::HANDLERS,
         server::HANDLERS,
         sets::HANDLERS,
         sort::HANDLERS,

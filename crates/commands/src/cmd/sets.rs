@@ -31,7 +31,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 
 /// `set-max-intset-entries`.
 fn max_ints(ctx: &Ctx) -> usize {
-    ctx.eng.config.int("set-max-intset-entries").max(0) as usize
+    ctx.eng.cached.set_max_intset
 }
 
 /// The set at `key` for reading: `Ok(None)` if absent.

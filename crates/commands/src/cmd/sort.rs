@@ -187,7 +187,7 @@ fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             }
         }
         Some(dst) => {
-            let fill = ctx.eng.config.int("list-max-listpack-size");
+            let fill = ctx.eng.cached.list_fill;
             let d = &mut ctx.eng.ks.dbs[db];
             d.remove(dst);
             if !rows.is_empty() {

@@ -326,7 +326,7 @@ fn mget(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 
 /// MSET and MSETNX (t_string.c `msetGenericCommand`).
 fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) -> CmdResult {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return Err(wrong_arity(ctx.cmd.name()));
     }
     let db = ctx.client.db;

@@ -1,6 +1,7 @@
-//! Sorted set commands (t_zset.c), the non-blocking ones.
+//! Sorted set commands (t_zset.c), with the blocking pops.
 
-use crate::args::{eq, int, parse_float};
+use crate::args::{eq, int, mpop_args, parse_float};
+use crate::blocking::parse_timeout;
 use crate::cmd::scan;
 use crate::engine::Ctx;
 use crate::error::{CmdError, CmdResult, NOT_FLOAT, SYNTAX, WRONGTYPE};
@@ -33,6 +34,9 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("zpopmin", zpopmin),
     ("zpopmax", zpopmax),
     ("zmpop", zmpop),
+    ("bzpopmin", bzpopmin),
+    ("bzpopmax", bzpopmax),
+    ("bzmpop", bzmpop),
     ("zunion", zunion),
     ("zinter", zinter),
     ("zdiff", zdiff),
@@ -46,10 +50,7 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 
 /// `zset-max-listpack-entries` / `-value`.
 fn limits(ctx: &Ctx) -> PackLimits {
-    PackLimits {
-        max_entries: ctx.eng.config.int("zset-max-listpack-entries").max(0) as usize,
-        max_value: ctx.eng.config.int("zset-max-listpack-value").max(0) as usize,
-    }
+    ctx.eng.cached.zset_limits
 }
 
 /// The sorted set at `key` for reading: `Ok(None)` if absent.
@@ -338,7 +339,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_only: bool) -> CmdResult {
             "ERR XX and NX options at the same time are not compatible",
         ));
     }
-    if (gt && nx) || (lt && nx) || (gt && lt) {
+    if [gt, lt, nx].iter().filter(|o| **o).count() > 1 {
         return Err(CmdError::fixed(
             "ERR GT, LT, and/or NX options at the same time are not compatible",
         ));
@@ -651,13 +652,16 @@ fn zremrangebylex(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 // Pops
 // ---------------------------------------------------------------------
 
+/// Members with their scores.
+type Scored = Vec<(Vec<u8>, f64)>;
+
 /// Removes up to `count` lowest (or highest, `max`) members of `key`.
 fn pop_from(
     ctx: &mut Ctx,
     key: &[u8],
     max: bool,
     count: usize,
-) -> Result<Option<Vec<(Vec<u8>, f64)>>, CmdError> {
+) -> Result<Option<Scored>, CmdError> {
     let Some(z) = zset_write(ctx, key)? else {
         return Ok(None);
     };
@@ -710,52 +714,88 @@ fn zpopmax(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     zpop(ctx, argv, true)
 }
 
-fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let numkeys = int(argv[1])
-        .ok()
-        .filter(|n| *n >= 1)
-        .ok_or(CmdError::fixed("ERR numkeys should be greater than 0"))? as usize;
-    let where_idx = numkeys
-        .checked_add(2)
-        .filter(|w| *w < argv.len())
-        .ok_or(SYNTAX)?;
-    let max = if eq(argv[where_idx], "min") {
-        false
-    } else if eq(argv[where_idx], "max") {
-        true
+/// `MIN` or `MAX` (true for MAX).
+fn min_or_max(arg: &[u8]) -> Result<bool, CmdError> {
+    if eq(arg, "min") {
+        Ok(false)
+    } else if eq(arg, "max") {
+        Ok(true)
     } else {
-        return Err(SYNTAX);
-    };
-    let mut count = None;
-    let mut j = where_idx + 1;
-    while j < argv.len() {
-        if count.is_none() && eq(argv[j], "count") && j + 1 < argv.len() {
-            let c = int(argv[j + 1])
-                .ok()
-                .filter(|c| *c >= 1)
-                .ok_or(CmdError::fixed("ERR count should be greater than 0"))?;
-            count = Some(c as usize);
-            j += 2;
-        } else {
-            return Err(SYNTAX);
+        Err(SYNTAX)
+    }
+}
+
+/// Pops from the first of `keys` holding a sorted set.
+fn pop_first<'a>(
+    ctx: &mut Ctx,
+    keys: &[&'a [u8]],
+    max: bool,
+    count: usize,
+) -> Result<Option<(&'a [u8], Scored)>, CmdError> {
+    for key in keys {
+        if let Some(items) = pop_from(ctx, key, max, count)? {
+            return Ok(Some((key, items)));
         }
     }
-    for key in &argv[2..where_idx] {
-        if let Some(items) = pop_from(ctx, key, max, count.unwrap_or(1))? {
-            let out = &mut ctx.client.out;
-            out.array(2);
-            out.bulk(key);
-            out.array(items.len());
-            for (m, s) in &items {
-                out.array(2);
-                out.bulk(m);
-                out.double(*s);
-            }
-            return Ok(());
-        }
+    Ok(None)
+}
+
+/// `[key, [[member, score], ...]]`, the reply of ZMPOP and BZMPOP.
+fn reply_mpop(ctx: &mut Ctx, key: &[u8], items: &[(Vec<u8>, f64)]) {
+    let out = &mut ctx.client.out;
+    out.array(2);
+    out.bulk(key);
+    out.array(items.len());
+    for (m, s) in items {
+        out.array(2);
+        out.bulk(m);
+        out.double(*s);
     }
-    ctx.client.out.null_array();
+}
+
+fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let (keys, max, count) = mpop_args(argv, 1, min_or_max)?;
+    match pop_first(ctx, &keys, max, count)? {
+        Some((key, items)) => reply_mpop(ctx, key, &items),
+        None => ctx.client.out.null_array(),
+    }
     Ok(())
+}
+
+fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let (keys, max, count) = mpop_args(argv, 2, min_or_max)?;
+    let deadline = parse_timeout(argv[1], ctx.now_ms)?;
+    match pop_first(ctx, &keys, max, count)? {
+        Some((key, items)) => reply_mpop(ctx, key, &items),
+        None => ctx.block(&keys, deadline, argv, resp::Out::null_array),
+    }
+    Ok(())
+}
+
+/// BZPOPMIN / BZPOPMAX (t_zset.c `blockingGenericZpopCommand`):
+/// `[key, member, score]`.
+fn bzpop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) -> CmdResult {
+    let deadline = parse_timeout(argv[argv.len() - 1], ctx.now_ms)?;
+    let keys = &argv[1..argv.len() - 1];
+    match pop_first(ctx, keys, max, 1)? {
+        Some((key, items)) => {
+            let out = &mut ctx.client.out;
+            out.array(3);
+            out.bulk(key);
+            out.bulk(&items[0].0);
+            out.double(items[0].1);
+        }
+        None => ctx.block(keys, deadline, argv, resp::Out::null_array),
+    }
+    Ok(())
+}
+
+fn bzpopmin(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    bzpop(ctx, argv, false)
+}
+
+fn bzpopmax(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    bzpop(ctx, argv, true)
 }
 
 // ---------------------------------------------------------------------

@@ -1,0 +1,337 @@
+//! Pub/Sub state and delivery (pubsub.c), and keyspace notifications
+//! (notify.c), which are published through it.
+//!
+//! Subscriptions live here, by channel and by client, so that PUBLISH
+//! finds receivers in one lookup and a disconnecting client is forgotten
+//! in one call. Delivery writes straight into each subscriber's reply
+//! buffer and wakes its connection; a subscriber whose buffer passes the
+//! `client-output-buffer-limit pubsub` limits is closed, so a slow reader
+//! cannot make the server's memory grow without bound.
+
+use crate::client::ClientState;
+use crate::engine::Engine;
+use keyspace::glob_match;
+use std::collections::HashMap;
+
+/// One client's (channels, patterns), in subscription order.
+type Subscriptions = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+/// Subscriptions of every client.
+#[derive(Debug, Default)]
+pub struct PubSub {
+    /// channel -> subscriber ids, in subscription order.
+    channels: HashMap<Vec<u8>, Vec<u64>>,
+    /// (pattern, subscriber id), in subscription order.
+    patterns: Vec<(Vec<u8>, u64)>,
+    /// id -> (channels, patterns) of that client, in subscription order.
+    per_client: HashMap<u64, Subscriptions>,
+    /// id -> unix ms since when the client is over the soft limit.
+    soft_since: HashMap<u64, i64>,
+}
+
+impl PubSub {
+    /// Subscribes `client` to `channel`; false if it already was.
+    pub fn subscribe(&mut self, client: u64, channel: &[u8]) -> bool {
+        let mine = self.per_client.entry(client).or_default();
+        if mine.0.iter().any(|c| c == channel) {
+            return false;
+        }
+        mine.0.push(channel.to_vec());
+        self.channels
+            .entry(channel.to_vec())
+            .or_default()
+            .push(client);
+        true
+    }
+
+    /// Unsubscribes `client` from `channel`; false if it was not subscribed.
+    pub fn unsubscribe(&mut self, client: u64, channel: &[u8]) -> bool {
+        let Some(mine) = self.per_client.get_mut(&client) else {
+            return false;
+        };
+        let before = mine.0.len();
+        mine.0.retain(|c| c != channel);
+        if mine.0.len() == before {
+            return false;
+        }
+        if let Some(ids) = self.channels.get_mut(channel) {
+            ids.retain(|c| *c != client);
+            if ids.is_empty() {
+                self.channels.remove(channel);
+            }
+        }
+        true
+    }
+
+    /// Subscribes `client` to `pattern`; false if it already was.
+    pub fn psubscribe(&mut self, client: u64, pattern: &[u8]) -> bool {
+        let mine = self.per_client.entry(client).or_default();
+        if mine.1.iter().any(|p| p == pattern) {
+            return false;
+        }
+        mine.1.push(pattern.to_vec());
+        self.patterns.push((pattern.to_vec(), client));
+        true
+    }
+
+    /// Unsubscribes `client` from `pattern`; false if it was not subscribed.
+    pub fn punsubscribe(&mut self, client: u64, pattern: &[u8]) -> bool {
+        let Some(mine) = self.per_client.get_mut(&client) else {
+            return false;
+        };
+        let before = mine.1.len();
+        mine.1.retain(|p| p != pattern);
+        if mine.1.len() == before {
+            return false;
+        }
+        self.patterns
+            .retain(|(p, c)| !(p == pattern && *c == client));
+        true
+    }
+
+    /// The channels `client` is subscribed to.
+    pub fn channels_of(&self, client: u64) -> Vec<Vec<u8>> {
+        self.per_client
+            .get(&client)
+            .map(|m| m.0.clone())
+            .unwrap_or_default()
+    }
+
+    /// The patterns `client` is subscribed to.
+    pub fn patterns_of(&self, client: u64) -> Vec<Vec<u8>> {
+        self.per_client
+            .get(&client)
+            .map(|m| m.1.clone())
+            .unwrap_or_default()
+    }
+
+    /// Channel and pattern subscriptions of `client` (the count in replies).
+    pub fn count(&self, client: u64) -> usize {
+        self.per_client
+            .get(&client)
+            .map_or(0, |m| m.0.len() + m.1.len())
+    }
+
+    /// True if `client` has any subscription (it is in subscribed mode).
+    pub fn is_subscribed(&self, client: u64) -> bool {
+        self.count(client) > 0
+    }
+
+    /// Forgets a client entirely.
+    pub fn remove_client(&mut self, client: u64) {
+        for ch in self.channels_of(client) {
+            self.unsubscribe(client, &ch);
+        }
+        self.patterns.retain(|(_, c)| *c != client);
+        self.per_client.remove(&client);
+        self.soft_since.remove(&client);
+    }
+
+    /// Active channels matching `pattern` (PUBSUB CHANNELS).
+    pub fn active_channels(&self, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
+        self.channels
+            .keys()
+            .filter(|c| pattern.is_none_or(|p| glob_match(p, c, false)))
+            .cloned()
+            .collect()
+    }
+
+    /// Subscribers of a channel (PUBSUB NUMSUB).
+    pub fn numsub(&self, channel: &[u8]) -> usize {
+        self.channels.get(channel).map_or(0, |v| v.len())
+    }
+
+    /// Pattern subscriptions of all clients (PUBSUB NUMPAT).
+    pub fn numpat(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Total channels with subscribers (INFO `pubsub_channels`).
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+}
+
+/// A message for a client that was busy when it was published.
+#[derive(Debug)]
+pub struct Deferred {
+    /// Receiver.
+    pub client: u64,
+    /// The pattern it matched, for a pattern subscription.
+    pub pattern: Option<Vec<u8>>,
+    /// Channel.
+    pub channel: Vec<u8>,
+    /// Payload.
+    pub msg: Vec<u8>,
+}
+
+/// Writes one Pub/Sub message: a push in RESP3, an array in RESP2.
+pub(crate) fn write_message(
+    out: &mut resp::Out,
+    pattern: Option<&[u8]>,
+    channel: &[u8],
+    msg: &[u8],
+) {
+    match pattern {
+        Some(p) => {
+            out.push(4);
+            out.bulk(b"pmessage");
+            out.bulk(p);
+        }
+        None => {
+            out.push(3);
+            out.bulk(b"message");
+        }
+    }
+    out.bulk(channel);
+    out.bulk(msg);
+}
+
+impl Engine {
+    /// PUBLISH: delivers to channel subscribers, then pattern subscribers,
+    /// and returns how many received it. `from` is the publishing client,
+    /// whose state is already borrowed by the caller (None for messages
+    /// the server itself publishes).
+    pub fn publish(
+        &mut self,
+        mut from: Option<&mut ClientState>,
+        channel: &[u8],
+        msg: &[u8],
+        now_ms: i64,
+    ) -> usize {
+        let mut targets: Vec<(u64, Option<Vec<u8>>)> = Vec::new();
+        if let Some(ids) = self.pubsub.channels.get(channel) {
+            targets.extend(ids.iter().map(|id| (*id, None)));
+        }
+        for (p, id) in &self.pubsub.patterns {
+            if glob_match(p, channel, false) {
+                targets.push((*id, Some(p.clone())));
+            }
+        }
+        let limits = self.pubsub_buffer_limits();
+        for (id, pattern) in &targets {
+            match from.as_deref_mut() {
+                Some(c) if c.id == *id => {
+                    write_message(&mut c.out, pattern.as_deref(), channel, msg);
+                }
+                _ => {
+                    let Some(rc) = self.clients.get(id).cloned() else {
+                        continue;
+                    };
+                    let Ok(mut c) = rc.try_borrow_mut() else {
+                        // The client running the command, reached from
+                        // deep inside it (lazy expiry): its message
+                        // follows the command's reply.
+                        self.deferred.push(Deferred {
+                            client: *id,
+                            pattern: pattern.clone(),
+                            channel: channel.to_vec(),
+                            msg: msg.to_vec(),
+                        });
+                        continue;
+                    };
+                    write_message(&mut c.out, pattern.as_deref(), channel, msg);
+                    self.check_pubsub_limits(&mut c, limits, now_ms);
+                    c.wake();
+                }
+            }
+        }
+        targets.len()
+    }
+
+    /// `client-output-buffer-limit pubsub`: (hard bytes, soft bytes, soft seconds).
+    fn pubsub_buffer_limits(&self) -> (usize, usize, i64) {
+        let text = self.config.string("client-output-buffer-limit");
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let at = words
+            .iter()
+            .position(|w| *w == "pubsub")
+            .unwrap_or(words.len());
+        let num = |i: usize| {
+            words
+                .get(at + i)
+                .and_then(|w| w.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        (num(1) as usize, num(2) as usize, num(3))
+    }
+
+    /// networking.c `checkClientOutputBufferLimits` for a subscriber: past
+    /// the hard limit, or past the soft limit for too long, it is closed.
+    fn check_pubsub_limits(
+        &mut self,
+        c: &mut ClientState,
+        (hard, soft, secs): (usize, usize, i64),
+        now_ms: i64,
+    ) {
+        let used = c.out.buf.len();
+        let over_hard = hard > 0 && used >= hard;
+        let over_soft = soft > 0 && used >= soft;
+        let over_soft_too_long = if over_soft {
+            let since = *self.pubsub.soft_since.entry(c.id).or_insert(now_ms);
+            now_ms - since > secs * 1000
+        } else {
+            self.pubsub.soft_since.remove(&c.id);
+            false
+        };
+        if (over_hard || over_soft_too_long) && !c.flags.close_asap {
+            tracing::warn!(
+                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                c.id,
+                c.addr
+            );
+            c.flags.close_asap = true;
+            // What it has not read is dropped: the memory is freed now.
+            c.out.buf = Vec::new();
+        }
+    }
+
+    /// notify.c `notifyKeyspaceEvent`: publishes `event` on
+    /// `__keyspace@<db>__:<key>` and/or `key` on `__keyevent@<db>__:<event>`
+    /// when `notify-keyspace-events` enables the class.
+    pub fn notify(
+        &mut self,
+        from: Option<&mut ClientState>,
+        class: i64,
+        event: &str,
+        db: usize,
+        key: &[u8],
+        now_ms: i64,
+    ) {
+        let flags = self.cached.notify_flags;
+        if flags & class == 0 {
+            return;
+        }
+        let mut from = from;
+        if flags & conf::notify::NOTIFY_KEYSPACE != 0 {
+            let mut ch = format!("__keyspace@{db}__:").into_bytes();
+            ch.extend_from_slice(key);
+            self.publish(from.as_deref_mut(), &ch, event.as_bytes(), now_ms);
+        }
+        if flags & conf::notify::NOTIFY_KEYEVENT != 0 {
+            let ch = format!("__keyevent@{db}__:{event}");
+            self.publish(from, ch.as_bytes(), key, now_ms);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Goal: subscription bookkeeping matches pubsub.c: one subscription per
+    //! channel per client, counts over channels and patterns, and a clean
+    //! removal of a client.
+    use super::*;
+
+    #[test]
+    fn bookkeeping() {
+        let mut p = PubSub::default();
+        assert!(p.subscribe(1, b"a") && !p.subscribe(1, b"a"));
+        assert!(p.subscribe(2, b"a") && p.psubscribe(1, b"a*"));
+        assert_eq!((p.count(1), p.numsub(b"a"), p.numpat()), (2, 2, 1));
+        assert_eq!(p.active_channels(Some(b"a")), vec![b"a".to_vec()]);
+        p.remove_client(1);
+        assert_eq!((p.count(1), p.numsub(b"a"), p.numpat()), (0, 1, 0));
+        assert!(p.unsubscribe(2, b"a") && !p.unsubscribe(2, b"a"));
+        assert_eq!(p.channel_count(), 0);
+    }
+}

@@ -10,7 +10,8 @@ use std::io::Read;
 use std::path::Path;
 use std::process::exit;
 
-const VERSION_LINE: &str = "Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=0000000000000000";
+const VERSION_LINE: &str =
+    "Redis server v=7.0.15 sha=00000000:0 malloc=libc bits=64 build=0000000000000000";
 
 fn usage() -> ! {
     eprintln!(
@@ -53,7 +54,11 @@ fn main() {
         }
     }
     server::log::init();
-    let mode = if sentinel { Mode::Sentinel } else { Mode::Standalone };
+    let mode = if sentinel {
+        Mode::Sentinel
+    } else {
+        Mode::Standalone
+    };
     server::log::set_role(if sentinel { b'X' } else { b'C' });
     let argv = match conf::parse_argv(&args[1..]) {
         Ok(a) => a,
@@ -89,7 +94,11 @@ fn main() {
         .config_file
         .as_ref()
         .filter(|f| f.as_str() != "-")
-        .map(|f| std::fs::canonicalize(f).map(|p| p.display().to_string()).unwrap_or_else(|_| f.clone()));
+        .map(|f| {
+            std::fs::canonicalize(f)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| f.clone())
+        });
     server::log::configure(&config.string("loglevel"), &config.string("logfile"));
     if sentinel {
         check_sentinel_config(config_file.as_deref());
@@ -126,7 +135,10 @@ fn check_sentinel_config(file: Option<&str>) {
         exit(1);
     };
     if let Err(e) = std::fs::OpenOptions::new().append(true).open(file) {
-        tracing::warn!("Sentinel config file {file} is not writable: {}. Exiting...", strerror(&e));
+        tracing::warn!(
+            "Sentinel config file {file} is not writable: {}. Exiting...",
+            strerror(&e)
+        );
         exit(1);
     }
 }

@@ -182,6 +182,9 @@ pub struct Engine {
     pub blocking: Blocking,
     /// Set by a blocking handler that found nothing to pop.
     pub block_request: Option<BlockedClient>,
+    /// With the `n` class on: the keys the running write command may
+    /// create that did not exist before it, for the `new` event.
+    pub absent_keys: Vec<(usize, Vec<u8>)>,
     /// Messages for clients that were busy (borrowed) when published to,
     /// appended to their replies after the command.
     pub deferred: Vec<Deferred>,
@@ -234,6 +237,7 @@ impl Engine {
             blocking: Blocking::default(),
             block_request: None,
             deferred: Vec::new(),
+            absent_keys: Vec::new(),
         };
         eng.stats.reset_commands(eng.table.stat_names.len());
         eng.refresh_cached_config();
@@ -455,6 +459,15 @@ impl Engine {
         let handler = cmd.handler.expect("a found command has a handler");
         let dirty_before = self.dirty;
         let db = client.db;
+        if self.cached.notify_flags & conf::notify::NOTIFY_NEW != 0 && cmd.has(flags::WRITE) {
+            self.absent_keys.clear();
+            let specs = crate::keyspec::specs(&cmd.meta);
+            for k in crate::keyspec::find_keys(&cmd.meta, &specs, argv) {
+                if !self.ks.dbs[db].contains(argv[k.pos]) {
+                    self.absent_keys.push((db, argv[k.pos].to_vec()));
+                }
+            }
+        }
         let result = {
             let mut ctx = Ctx {
                 eng: self,

@@ -315,6 +315,60 @@ impl Engine {
     }
 }
 
+use crate::engine::Ctx;
+use conf::notify::{NOTIFY_GENERIC, NOTIFY_NEW};
+
+impl Ctx<'_> {
+    /// Publishes a keyspace event of the running command for `key` in the
+    /// client's database. The first event of a key the command created is
+    /// preceded by `new` (7.0's `n` class, sent from dbAdd in Redis).
+    pub fn notify(&mut self, class: i64, event: &str, key: &[u8]) {
+        let flags = self.eng.cached.notify_flags;
+        if flags == 0 {
+            return;
+        }
+        let db = self.client.db;
+        self.notify_in(db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for a key of another database (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: i64, event: &str, key: &[u8]) {
+        if self.eng.cached.notify_flags & NOTIFY_NEW != 0 {
+            let created = self
+                .eng
+                .absent_keys
+                .iter()
+                .position(|(d, k)| *d == db && k == key);
+            if let Some(i) = created.filter(|_| self.eng.ks.dbs[db].contains(key)) {
+                self.eng.absent_keys.swap_remove(i);
+                self.eng
+                    .notify(Some(self.client), NOTIFY_NEW, "new", db, key, self.now_ms);
+            }
+        }
+        self.eng
+            .notify(Some(self.client), class, event, db, key, self.now_ms);
+    }
+
+    /// `new` for a key just added to `db` where the dispatcher cannot see
+    /// it coming (RENAME's target, MOVE, COPY, SORT STORE): sent at once,
+    /// as Redis's dbAdd sends it, before the command's own events.
+    pub fn notify_created(&mut self, db: usize, key: &[u8]) {
+        if self.eng.cached.notify_flags & NOTIFY_NEW == 0 {
+            return;
+        }
+        self.eng
+            .absent_keys
+            .retain(|(d, k)| !(*d == db && k == key));
+        self.eng
+            .notify(Some(self.client), NOTIFY_NEW, "new", db, key, self.now_ms);
+    }
+
+    /// `del` for a key the command emptied and removed.
+    pub fn notify_del(&mut self, key: &[u8]) {
+        self.notify(NOTIFY_GENERIC, "del", key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Goal: subscription bookkeeping matches pubsub.c: one subscription per

@@ -9,6 +9,7 @@ use crate::error::{
 };
 use crate::ld::{self, Ld, LongDouble};
 use crate::table::Handler;
+use conf::notify::NOTIFY_HASH;
 use keyspace::{Hash, PackLimits, Value};
 use rand::Rng;
 
@@ -64,15 +65,17 @@ fn hash_write_or_create<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a mut Hash
         .expect("present"))
 }
 
-/// Deletes `key` if its hash is empty.
-fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
+/// Deletes `key` if its hash is empty; true if it did.
+fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) -> bool {
     let d = &mut ctx.eng.ks.dbs[ctx.client.db];
-    if d.get(key)
+    let empty = d
+        .get(key)
         .and_then(|v| v.as_hash())
-        .is_some_and(|h| h.is_empty())
-    {
+        .is_some_and(|h| h.is_empty());
+    if empty {
         d.remove(key);
     }
+    empty
 }
 
 /// HSET (new fields count) and HMSET (+OK).
@@ -87,6 +90,7 @@ fn hset(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         .filter(|fv| h.set(fv[0], fv[1], lim))
         .count();
     ctx.eng.dirty += (argv.len() / 2 - 1) as u64;
+    ctx.notify(NOTIFY_HASH, "hset", argv[1]);
     if ctx.cmd.name() == "hmset" {
         ctx.client.out.ok();
     } else {
@@ -101,6 +105,9 @@ fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let added = !h.contains(argv[2]) && h.set(argv[2], argv[3], lim);
     if added {
         ctx.eng.dirty += 1;
+        ctx.notify(NOTIFY_HASH, "hset", argv[1]);
+    } else {
+        drop_if_empty(ctx, argv[1]);
     }
     ctx.client.out.int(added as i64);
     Ok(())
@@ -143,7 +150,10 @@ fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let deleted = h.map_or(0, |h| argv[2..].iter().filter(|f| h.remove(f)).count());
     if deleted > 0 {
         ctx.eng.dirty += deleted as u64;
-        drop_if_empty(ctx, argv[1]);
+        ctx.notify(NOTIFY_HASH, "hdel", argv[1]);
+        if drop_if_empty(ctx, argv[1]) {
+            ctx.notify_del(argv[1]);
+        }
     }
     ctx.client.out.int(deleted as i64);
     Ok(())
@@ -223,6 +233,7 @@ fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     };
     h.set(argv[2], itoa::Buffer::new().format(new).as_bytes(), lim);
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_HASH, "hincrby", argv[1]);
     ctx.client.out.int(new);
     Ok(())
 }
@@ -251,6 +262,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let h = hash_write_or_create(ctx, argv[1])?;
     h.set(argv[2], text.as_bytes(), lim);
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_HASH, "hincrbyfloat", argv[1]);
     ctx.client.out.bulk(text.as_bytes());
     Ok(())
 }

@@ -5,6 +5,7 @@ use crate::cmd::scan;
 use crate::engine::Ctx;
 use crate::error::{CmdError, CmdResult, DB_RANGE, NOT_INTEGER, NO_SUCH_KEY, SYNTAX};
 use crate::table::Handler;
+use conf::notify::NOTIFY_GENERIC;
 
 /// Handlers of this family.
 pub const HANDLERS: &[(&str, Handler)] = &[
@@ -57,6 +58,7 @@ fn del(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     for key in &argv[1..] {
         ctx.eng.expire_if_needed(db, key, ctx.now_ms);
         if ctx.eng.ks.dbs[db].remove(key).is_some() {
+            ctx.notify_del(key);
             n += 1;
         }
     }
@@ -116,7 +118,10 @@ fn rename_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) -> CmdResult {
     if let Some(at) = ttl {
         d.set_expire(dst, at);
     }
+    ctx.notify_created(db, dst);
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_GENERIC, "rename_from", src);
+    ctx.notify(NOTIFY_GENERIC, "rename_to", dst);
     if nx {
         ctx.client.out.int(1);
     } else {
@@ -266,8 +271,11 @@ fn move_cmd(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if let Some(at) = ttl {
         d.set_expire(key, at);
     }
+    ctx.notify_created(dst, key);
     ctx.eng.signal_modified(dst, key);
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_GENERIC, "move_from", key);
+    ctx.notify_in(dst, NOTIFY_GENERIC, "move_to", key);
     ctx.client.out.int(1);
     Ok(())
 }
@@ -309,10 +317,12 @@ fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if let Some(at) = ttl {
         d.set_expire(newkey, at);
     }
+    ctx.notify_created(dst, newkey);
     if dst != src {
         ctx.eng.signal_modified(dst, newkey);
     }
     ctx.eng.dirty += 1;
+    ctx.notify_in(dst, NOTIFY_GENERIC, "copy_to", newkey);
     ctx.client.out.int(1);
     Ok(())
 }
@@ -389,8 +399,10 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], base_ms: i64, seconds: bool) ->
     let d = &mut ctx.eng.ks.dbs[db];
     if when <= ctx.now_ms {
         d.remove(key);
+        ctx.notify_del(key);
     } else {
         d.set_expire(key, when);
+        ctx.notify(NOTIFY_GENERIC, "expire", key);
     }
     ctx.eng.dirty += 1;
     ctx.client.out.int(1);
@@ -461,6 +473,7 @@ fn persist(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         && ctx.eng.ks.dbs[db].persist(argv[1]);
     if removed {
         ctx.eng.dirty += 1;
+        ctx.notify(NOTIFY_GENERIC, "persist", argv[1]);
     }
     ctx.client.out.int(removed as i64);
     Ok(())

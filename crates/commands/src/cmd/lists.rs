@@ -6,6 +6,7 @@ use crate::blocking::parse_timeout;
 use crate::engine::Ctx;
 use crate::error::{CmdError, CmdResult, NO_SUCH_KEY, SYNTAX, WRONGTYPE};
 use crate::table::Handler;
+use conf::notify::NOTIFY_LIST;
 use keyspace::{Quicklist, Value};
 
 /// Handlers of this family.
@@ -74,7 +75,8 @@ fn list_read<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Quicklist>, 
     }
 }
 
-/// Deletes `key` if its list became empty (Redis never keeps empty lists).
+/// Deletes `key` if its list became empty (Redis never keeps empty
+/// lists), with its `del` event.
 fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
     let db = ctx.client.db;
     if ctx.eng.ks.dbs[db]
@@ -82,6 +84,23 @@ fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
         .is_some_and(|v| v.as_list().is_some_and(|l| l.is_empty()))
     {
         ctx.eng.ks.dbs[db].remove(key);
+        ctx.notify_del(key);
+    }
+}
+
+/// The keyspace event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    }
+}
+
+/// The keyspace event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
     }
 }
 
@@ -115,6 +134,7 @@ fn push(ctx: &mut Ctx, argv: &[&[u8]], end: End, only_existing: bool) -> CmdResu
     }
     let len = list.len();
     ctx.eng.dirty += (argv.len() - 2) as u64;
+    ctx.notify(NOTIFY_LIST, push_event(end), key);
     ctx.client.out.int(len as i64);
     Ok(())
 }
@@ -192,6 +212,7 @@ fn pop(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> CmdResult {
     }
     if count != Some(0) {
         ctx.eng.dirty += 1;
+        ctx.notify(NOTIFY_LIST, pop_event(end), key);
         drop_if_empty(ctx, key);
     }
     Ok(())
@@ -261,6 +282,7 @@ fn lset(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Err(CmdError::fixed("ERR index out of range"));
     }
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_LIST, "lset", argv[1]);
     ctx.client.out.ok();
     Ok(())
 }
@@ -285,6 +307,7 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     list.insert(pos + after as usize, argv[4], fill);
     let len = list.len();
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_LIST, "linsert", argv[1]);
     ctx.client.out.int(len as i64);
     Ok(())
 }
@@ -318,6 +341,7 @@ fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let removed = list.retain(|i, _| !marks[i]);
     if removed > 0 {
         ctx.eng.dirty += removed as u64;
+        ctx.notify(NOTIFY_LIST, "lrem", argv[1]);
         drop_if_empty(ctx, argv[1]);
     }
     ctx.client.out.int(removed as i64);
@@ -336,6 +360,7 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             list.trim(start as usize, end.min(len as i64 - 1) as usize);
         }
         ctx.eng.dirty += 1;
+        ctx.notify(NOTIFY_LIST, "ltrim", argv[1]);
         drop_if_empty(ctx, argv[1]);
     }
     ctx.client.out.ok();
@@ -444,6 +469,8 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> C
         End::Left => target.push_front(&v, fill),
         End::Right => target.push_back(&v, fill),
     }
+    ctx.notify(NOTIFY_LIST, push_event(to), dst);
+    ctx.notify(NOTIFY_LIST, pop_event(from), src);
     drop_if_empty(ctx, src);
     ctx.eng.dirty += 1;
     ctx.client.out.bulk(&v);
@@ -477,6 +504,7 @@ fn pop_first<'a>(
         };
         let popped = pop_n(list, end, count);
         ctx.eng.dirty += 1;
+        ctx.notify(NOTIFY_LIST, pop_event(end), key);
         drop_if_empty(ctx, key);
         return Ok(Some((key, popped)));
     }

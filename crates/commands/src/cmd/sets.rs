@@ -5,6 +5,7 @@ use crate::cmd::scan;
 use crate::engine::Ctx;
 use crate::error::{CmdError, CmdResult, SYNTAX, WRONGTYPE};
 use crate::table::Handler;
+use conf::notify::NOTIFY_SET;
 use keyspace::{Set, Value};
 use rand::Rng;
 
@@ -50,7 +51,7 @@ fn set_write<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Set>, Cm
     }
 }
 
-/// Deletes `key` if its set is empty.
+/// Deletes `key` if its set is empty, with its `del` event.
 fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
     let d = &mut ctx.eng.ks.dbs[ctx.client.db];
     if d.get(key)
@@ -58,6 +59,7 @@ fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
         .is_some_and(|s| s.is_empty())
     {
         d.remove(key);
+        ctx.notify_del(key);
     }
 }
 
@@ -69,6 +71,9 @@ fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let s = set_write(ctx, argv[1])?.expect("created above");
     let added = argv[2..].iter().filter(|m| s.add(m, max)).count();
     ctx.eng.dirty += added as u64;
+    if added > 0 {
+        ctx.notify(NOTIFY_SET, "sadd", argv[1]);
+    }
     ctx.client.out.int(added as i64);
     Ok(())
 }
@@ -80,6 +85,7 @@ fn srem(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     };
     if removed > 0 {
         ctx.eng.dirty += removed as u64;
+        ctx.notify(NOTIFY_SET, "srem", argv[1]);
         drop_if_empty(ctx, argv[1]);
     }
     ctx.client.out.int(removed as i64);
@@ -174,6 +180,7 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     }
     if n > 0 {
         eng.dirty += n as u64;
+        ctx.notify(NOTIFY_SET, "spop", argv[1]);
         drop_if_empty(ctx, argv[1]);
     }
     Ok(())
@@ -244,11 +251,13 @@ fn smove(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Ok(());
     }
     set_write(ctx, src)?.expect("checked").remove(member);
+    ctx.notify(NOTIFY_SET, "srem", src);
     drop_if_empty(ctx, src);
     if !dst_exists {
         ctx.eng.ks.dbs[ctx.client.db].add(dst, Value::from_set(Set::default()));
     }
     set_write(ctx, dst)?.expect("present").add(member, max);
+    ctx.notify(NOTIFY_SET, "sadd", dst);
     ctx.eng.dirty += 1;
     ctx.client.out.int(1);
     Ok(())
@@ -340,15 +349,24 @@ fn algebra_store(ctx: &mut Ctx, argv: &[&[u8]], op: Op) -> CmdResult {
     let max = max_ints(ctx);
     let dst = argv[1];
     let d = &mut ctx.eng.ks.dbs[ctx.client.db];
-    d.remove(dst);
+    let existed = d.remove(dst).is_some();
     if !members.is_empty() {
         let mut s = Set::default();
         members.iter().for_each(|m| {
             s.add(m, max);
         });
         d.add(dst, Value::from_set(s));
+        ctx.eng.dirty += 1;
+        let event = match op {
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+            Op::Diff => "sdiffstore",
+        };
+        ctx.notify(NOTIFY_SET, event, dst);
+    } else if existed {
+        ctx.eng.dirty += 1;
+        ctx.notify_del(dst);
     }
-    ctx.eng.dirty += 1;
     ctx.client.out.int(members.len() as i64);
     Ok(())
 }

@@ -189,14 +189,21 @@ fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         Some(dst) => {
             let fill = ctx.eng.cached.list_fill;
             let d = &mut ctx.eng.ks.dbs[db];
-            d.remove(dst);
+            let existed = d.remove(dst).is_some();
             if !rows.is_empty() {
                 let mut l = Quicklist::new();
                 rows.iter()
                     .for_each(|r| l.push_back(r.as_deref().unwrap_or(b""), fill));
                 d.add(dst, Value::from_list(l));
+                if !existed {
+                    ctx.notify_created(db, dst);
+                }
+                ctx.eng.dirty += rows.len() as u64;
+                ctx.notify(conf::notify::NOTIFY_LIST, "sortstore", dst);
+            } else if existed {
+                ctx.eng.dirty += 1;
+                ctx.notify_del(dst);
             }
-            ctx.eng.dirty += 1;
             ctx.client.out.int(rows.len() as i64);
         }
     }

@@ -7,6 +7,7 @@ use crate::error::{
 };
 use crate::ld::{self, Ld, LongDouble};
 use crate::table::Handler;
+use conf::notify::{NOTIFY_GENERIC, NOTIFY_STRING};
 use keyspace::Value;
 
 /// Handlers of this family.
@@ -208,6 +209,10 @@ fn set_generic(
         d.set_expire(key, at);
     }
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_STRING, "set", key);
+    if at_ms.is_some() {
+        ctx.notify(NOTIFY_GENERIC, "expire", key);
+    }
     if setnx {
         ctx.client.out.int(1);
     } else if !o.get {
@@ -277,6 +282,7 @@ fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         let db = ctx.client.db;
         ctx.eng.ks.dbs[db].remove(argv[1]);
         ctx.eng.dirty += 1;
+        ctx.notify_del(argv[1]);
     }
     Ok(())
 }
@@ -302,12 +308,15 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         // getexCommand, checkAlreadyExpired).
         if at <= now_ms {
             d.remove(key);
+            ctx.notify_del(key);
         } else {
             d.set_expire(key, at);
+            ctx.notify(NOTIFY_GENERIC, "expire", key);
         }
         ctx.eng.dirty += 1;
     } else if o.persist && d.persist(key) {
         ctx.eng.dirty += 1;
+        ctx.notify(NOTIFY_GENERIC, "persist", key);
     }
     Ok(())
 }
@@ -342,6 +351,7 @@ fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) -> CmdResult {
     for kv in argv[1..].chunks(2) {
         ctx.eng.expire_if_needed(db, kv[0], ctx.now_ms);
         ctx.eng.ks.dbs[db].set(kv[0], Value::from_bytes(kv[1]), false);
+        ctx.notify(NOTIFY_STRING, "set", kv[0]);
     }
     ctx.eng.dirty += (argv.len() / 2) as u64;
     if nx {
@@ -368,6 +378,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             let db = ctx.client.db;
             ctx.eng.ks.dbs[db].add(key, Value::from_bytes(add));
             ctx.eng.dirty += 1;
+            ctx.notify(NOTIFY_STRING, "append", key);
             ctx.client.out.int(add.len() as i64);
             return Ok(());
         }
@@ -379,6 +390,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     bytes.extend_from_slice(add);
     let n = bytes.len();
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_STRING, "append", key);
     ctx.client.out.int(n as i64);
     Ok(())
 }
@@ -413,6 +425,7 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         }
     };
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_STRING, "incrby", key);
     ctx.client.out.int(new);
     Ok(())
 }
@@ -470,6 +483,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let db = ctx.client.db;
     ctx.eng.ks.dbs[db].set(key, Value::from_bytes_plain(text.as_bytes()), true);
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_STRING, "incrbyfloat", key);
     ctx.client.out.bulk(text.as_bytes());
     Ok(())
 }
@@ -547,6 +561,7 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     bytes[offset..offset + value.len()].copy_from_slice(value);
     let n = bytes.len();
     ctx.eng.dirty += 1;
+    ctx.notify(NOTIFY_STRING, "setrange", key);
     ctx.client.out.int(n as i64);
     Ok(())
 }

@@ -6,6 +6,7 @@ use crate::cmd::scan;
 use crate::engine::Ctx;
 use crate::error::{CmdError, CmdResult, NOT_FLOAT, SYNTAX, WRONGTYPE};
 use crate::table::Handler;
+use conf::notify::NOTIFY_ZSET;
 use keyspace::{PackLimits, Value, ZSet};
 use rand::Rng;
 
@@ -69,30 +70,46 @@ fn zset_write<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut ZSet>, 
     }
 }
 
-/// Deletes `key` if its sorted set is empty.
-fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) {
+/// Deletes `key` if its sorted set is empty; true if it did.
+fn drop_if_empty(ctx: &mut Ctx, key: &[u8]) -> bool {
     let d = &mut ctx.eng.ks.dbs[ctx.client.db];
-    if d.get(key)
+    let empty = d
+        .get(key)
         .and_then(|v| v.as_zset())
-        .is_some_and(|z| z.is_empty())
-    {
+        .is_some_and(|z| z.is_empty());
+    if empty {
         d.remove(key);
+    }
+    empty
+}
+
+/// After members were removed by the running command: its event, then
+/// `del` if the set is now empty and gone.
+fn removed_event(ctx: &mut Ctx, event: &str, key: &[u8]) {
+    ctx.notify(NOTIFY_ZSET, event, key);
+    if drop_if_empty(ctx, key) {
+        ctx.notify_del(key);
     }
 }
 
-/// Stores `items` as the sorted set `dst` (replacing it); empty deletes it.
+/// Stores `items` as the sorted set `dst` (replacing it); empty deletes
+/// it. The event is the command's name (`zunionstore`, `zrangestore`...).
 fn store(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)]) {
     let lim = limits(ctx);
     let d = &mut ctx.eng.ks.dbs[ctx.client.db];
-    d.remove(dst);
+    let existed = d.remove(dst).is_some();
     if !items.is_empty() {
         let mut z = ZSet::default();
         items.iter().for_each(|(m, s)| {
             z.insert(m, *s, lim);
         });
         d.add(dst, Value::from_zset(z));
+        ctx.eng.dirty += 1;
+        ctx.notify(NOTIFY_ZSET, ctx.cmd.name(), dst);
+    } else if existed {
+        ctx.eng.dirty += 1;
+        ctx.notify_del(dst);
     }
-    ctx.eng.dirty += 1;
 }
 
 /// Replies with members, and scores if asked: a flat array in RESP2,
@@ -400,6 +417,9 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_only: bool) -> CmdResult {
     }
     drop_if_empty(ctx, key);
     ctx.eng.dirty += (added + updated) as u64;
+    if added + updated > 0 {
+        ctx.notify(NOTIFY_ZSET, if incr { "zincr" } else { "zadd" }, key);
+    }
     if incr {
         match last {
             Some(s) => ctx.client.out.double(s),
@@ -426,7 +446,7 @@ fn zrem(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     };
     if removed > 0 {
         ctx.eng.dirty += removed as u64;
-        drop_if_empty(ctx, argv[1]);
+        removed_event(ctx, "zrem", argv[1]);
     }
     ctx.client.out.int(removed as i64);
     Ok(())
@@ -627,7 +647,7 @@ fn zremrange(ctx: &mut Ctx, argv: &[&[u8]], sel: Select) -> CmdResult {
     };
     if removed > 0 {
         ctx.eng.dirty += removed as u64;
-        drop_if_empty(ctx, argv[1]);
+        removed_event(ctx, ctx.cmd.name(), argv[1]);
     }
     ctx.client.out.int(removed as i64);
     Ok(())
@@ -671,7 +691,7 @@ fn pop_from(
     });
     if !items.is_empty() {
         ctx.eng.dirty += items.len() as u64;
-        drop_if_empty(ctx, key);
+        removed_event(ctx, if max { "zpopmax" } else { "zpopmin" }, key);
     }
     Ok(Some(items))
 }

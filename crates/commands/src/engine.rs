@@ -9,6 +9,7 @@ use crate::blocking::{BlockedClient, Blocking};
 use crate::client::ClientState;
 use crate::error::{wrong_arity, CmdError, CmdResult, NOAUTH};
 use crate::meta::flags;
+use crate::propagate::Propagation;
 use crate::pubsub::{write_message, Deferred, PubSub};
 use crate::stats::Stats;
 use crate::table::{table, Command, CommandTable, Lookup};
@@ -162,12 +163,8 @@ pub struct Engine {
     pub shutdown: Option<ShutdownRequest>,
     /// The command table for this mode.
     pub table: &'static CommandTable,
-    /// Replication ID of this server's history (INFO `master_replid`),
-    /// 40 hex characters, new at every start.
-    pub replid: String,
-    /// The replication ID this history continues (`master_replid2`),
-    /// 40 zeros when none.
-    pub replid2: String,
+    /// Replication IDs, offset, backlog and the stream being built.
+    pub propagation: Propagation,
     /// Highest `used_memory` seen (INFO `used_memory_peak`), bytes.
     pub peak_memory: u64,
     /// `used_memory` right after start-up (INFO `used_memory_startup`), bytes.
@@ -227,8 +224,7 @@ impl Engine {
             shutdown: None,
             table: table(sentinel),
             config,
-            replid,
-            replid2: "0".repeat(40),
+            propagation: Propagation::new(replid),
             peak_memory: 0,
             startup_memory: 0,
             multi: HashMap::new(),
@@ -319,6 +315,7 @@ impl Engine {
         if !self.deferred.is_empty() {
             self.deliver_deferred(client);
         }
+        self.flush_propagation();
         self.serve_ready_keys(now_ms);
         outcome
     }
@@ -468,6 +465,7 @@ impl Engine {
                 }
             }
         }
+        self.propagation.begin_command();
         let result = {
             let mut ctx = Ctx {
                 eng: self,
@@ -478,6 +476,10 @@ impl Engine {
             };
             handler(&mut ctx, argv)
         };
+        if !client.flags.master {
+            let changed = self.dirty != dirty_before;
+            self.propagation.end_command(client.db, argv, changed);
+        }
         if self.dirty != dirty_before
             && cmd.has(flags::WRITE)
             && !(self.watches.is_empty() && self.blocking.is_empty())
@@ -584,6 +586,12 @@ impl Engine {
     /// `deleteExpiredKeyAndPropagate`): counted, notified, watchers told.
     fn expired(&mut self, db: usize, key: &[u8], now_ms: i64) {
         self.stats.expired_keys += 1;
+        let del: &[u8] = if self.config.bool("lazyfree-lazy-expire") {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
+        self.propagation.add(db, vec![del.to_vec(), key.to_vec()]);
         self.notify(
             None,
             conf::notify::NOTIFY_EXPIRED,
@@ -670,6 +678,8 @@ impl Engine {
             let deleted = self.ks.dbs[db].active_expire(now_ms, &mut keep_going);
             for key in &deleted {
                 self.expired(db, key, now_ms);
+                // Each expiry is a unit of its own in the stream.
+                self.flush_propagation();
             }
             if !keep_going() {
                 break;

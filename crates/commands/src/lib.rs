@@ -11,6 +11,7 @@ pub mod keyspec;
 pub mod latency;
 pub mod ld;
 pub mod meta;
+pub mod propagate;
 mod meta_extra;
 pub mod pubsub;
 pub mod stats;

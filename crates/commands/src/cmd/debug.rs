@@ -58,8 +58,9 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         _ if eq(sub, "protocol") && n == 3 => protocol(ctx, argv[2])?,
         _ if eq(sub, "change-repl-id") && n == 2 => {
             tracing::warn!("Changing replication IDs after receiving DEBUG change-repl-id");
-            ctx.eng.replid = crate::engine::random_hex40(&mut ctx.eng.rng);
-            ctx.eng.replid2 = "0".repeat(40);
+            let repl = &mut ctx.eng.propagation.repl;
+            repl.replid = crate::engine::random_hex40(&mut ctx.eng.rng);
+            repl.clear_replid2();
             ctx.client.out.ok();
         }
         _ if eq(sub, "error") && n == 3 => {

@@ -501,8 +501,9 @@ fn replication(out: &mut Info, e: &Engine) {
     out.field("role", "master");
     out.field("connected_slaves", 0);
     out.field("master_failover_state", "no-failover");
-    out.field("master_replid", &e.replid);
-    out.field("master_replid2", &e.replid2);
+    let repl = &e.propagation.repl;
+    out.field("master_replid", &repl.replid);
+    out.field("master_replid2", &repl.replid2);
     out.field("master_repl_offset", 0);
     out.field("second_repl_offset", -1);
     out.field("repl_backlog_active", 0);

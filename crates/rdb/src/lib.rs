@@ -1,8 +1,12 @@
 //! RDB version 10 encoding and decoding, as Redis 7.0 writes and reads it.
 //!
-//! This first layer: LZF compression (a port of liblzf with Redis's
-//! settings) and Redis's CRC64.
+//! The byte formats an RDB file is made of: LZF compression, the CRC64
+//! checksum, and the listpack, intset, ziplist and zipmap blobs.
 
 pub mod checksum;
 pub mod error;
+mod intset;
+mod listpack;
 pub mod lzf;
+mod ziplist;
+mod zipmap;

@@ -273,10 +273,12 @@ impl Encoder {
                 None => value.with_bytes(|b| self.string(out, b)),
             },
             Plan::List => {
+                // The node count comes first, so the nodes are split twice
+                // rather than held for the whole list.
                 let list = value.as_list().expect("planned as a list");
-                let nodes: Vec<Node<'_>> = list.nodes().flat_map(split_node).collect();
-                self.len(out, nodes.len() as u64)?;
-                for node in nodes {
+                let count: usize = list.nodes().map(|n| split_node(n).len()).sum();
+                self.len(out, count as u64)?;
+                for node in list.nodes().flat_map(split_node) {
                     match node {
                         Node::Packed(elements) => {
                             self.len(out, CONTAINER_PACKED)?;

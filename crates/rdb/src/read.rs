@@ -82,7 +82,9 @@ pub enum Item {
     /// A function library's code (FUNCTION2; the 7.0-rc FUNCTION form is
     /// translated to it as Redis does).
     Function(Vec<u8>),
-    /// The size hint of a database, before its keys.
+    /// The size hint of a database, before its keys. It comes from the
+    /// file: use it to pre-size, but cap it, since a corrupt file can
+    /// claim anything.
     ResizeDb {
         /// The database.
         db: usize,
@@ -216,11 +218,7 @@ impl<R: Read> Reader<R> {
                 OPCODE_SELECTDB => {
                     let db = read_len(r)?;
                     if db >= self.opts.databases as u64 {
-                        return Err(Error::Unsupported(format!(
-                            "Data file was created with a Redis server configured to \
-                             handle more than {} databases",
-                            self.opts.databases
-                        )));
+                        return Err(self.too_many_databases());
                     }
                     self.db = db as usize;
                 }
@@ -266,6 +264,10 @@ impl<R: Read> Reader<R> {
                     return Ok(Some(Item::Function(payload)));
                 }
                 rdb_type => {
+                    // Keys before any SELECTDB belong to database 0.
+                    if self.db >= self.opts.databases {
+                        return Err(self.too_many_databases());
+                    }
                     let key = read_string(r)?;
                     let value = decode::read_object(r, rdb_type, &self.opts.limits)?;
                     let attrs = std::mem::take(&mut self.attrs);
@@ -294,6 +296,15 @@ impl<R: Read> Reader<R> {
                 }
             }
         }
+    }
+
+    /// The error for a database number the server does not have.
+    fn too_many_databases(&self) -> Error {
+        Error::Unsupported(format!(
+            "Data file was created with a Redis server configured to handle \
+             more than {} databases",
+            self.opts.databases
+        ))
     }
 
     /// After EOF: the checksum (RDB 5 and later), checked unless it is 0

@@ -796,6 +796,20 @@ fn empty_keys_are_skipped_and_bad_content_refused() {
 }
 
 #[test]
+fn keys_need_a_database() {
+    // Keys before any SELECTDB go to database 0, which must exist.
+    let f = File::new(10).key(TYPE_STRING, b"k").string(b"v").finish();
+    let none = LoadOptions {
+        databases: 0,
+        ..LoadOptions::default()
+    };
+    let err = load_keyspace(&f[..], &none).err().expect("load fails");
+    assert!(err.to_string().contains("more than 0 databases"), "{err}");
+    let (ks, _) = load_keyspace(&f[..], &LoadOptions::default()).unwrap();
+    assert_eq!(ks.dbs[0].get(b"k").unwrap().to_vec(), b"v");
+}
+
+#[test]
 fn old_function_opcode_is_translated() {
     let f = File::new(10)
         .byte(OPCODE_FUNCTION)

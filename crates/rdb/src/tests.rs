@@ -922,6 +922,69 @@ fn flipped_bytes_never_panic() {
         }
     }
     assert!(checked > 1000);
+    // Random splices: runs of random bytes written, inserted or removed.
+    use rand::{rngs::SmallRng, Rng, SeedableRng};
+    let mut rng = SmallRng::seed_from_u64(0x5eed);
+    for _ in 0..3000 {
+        let mut damaged = file.clone();
+        let at = rng.gen_range(0..damaged.len());
+        let run: Vec<u8> = (0..rng.gen_range(1..12)).map(|_| rng.gen()).collect();
+        match rng.gen_range(0..3) {
+            0 => {
+                let end = (at + run.len()).min(damaged.len());
+                damaged[at..end].copy_from_slice(&run[..end - at]);
+            }
+            1 => {
+                damaged.splice(at..at, run);
+            }
+            _ => {
+                let end = (at + run.len()).min(damaged.len());
+                damaged.drain(at..end);
+            }
+        }
+        let _ = try_load(&damaged, false);
+    }
+}
+
+#[test]
+fn damaged_old_encodings_never_panic() {
+    // One key of each pre-7.0 type, then every truncation and flips.
+    let file = File::new(9)
+        .key(TYPE_LIST, b"l")
+        .len(2)
+        .string(b"a")
+        .string(b"300")
+        .key(TYPE_ZSET, b"z")
+        .len(2)
+        .string(b"m")
+        .bytes(b"\x031.5")
+        .string(b"n")
+        .byte(254)
+        .key(TYPE_HASH_ZIPMAP, b"hz")
+        .blob(b"\x01\x01k\x01\x01vx\xff")
+        .key(TYPE_LIST_ZIPLIST, b"lz")
+        .blob(&ziplist(&[b"x", b"-70000", &[b'y'; 300]]))
+        .key(TYPE_ZSET_ZIPLIST, b"zz")
+        .blob(&ziplist(&[b"a", b"1", b"b", b"2.5"]))
+        .key(TYPE_HASH_ZIPLIST, b"hl")
+        .blob(&ziplist(&[b"f", b"v"]))
+        .key(TYPE_LIST_QUICKLIST, b"q")
+        .len(1)
+        .blob(&ziplist(&[b"1", b"2"]))
+        .finish();
+    let (ks, _) = try_load(&file, true).unwrap();
+    assert_eq!(ks.total_keys(), 7);
+    for cut in 0..file.len() {
+        assert!(try_load(&file[..cut], false).is_err(), "cut at {cut} loaded");
+    }
+    for i in 0..file.len() {
+        for mask in [0x01u8, 0x80, 0xFF, 0x3C, 0x40] {
+            let mut damaged = file.clone();
+            damaged[i] ^= mask;
+            assert!(try_load(&damaged, true).is_err(), "flip at {i} loaded");
+            let _ = try_load(&damaged, false);
+        }
+    }
 }
 
 #[test]

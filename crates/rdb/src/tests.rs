@@ -975,7 +975,10 @@ fn damaged_old_encodings_never_panic() {
     let (ks, _) = try_load(&file, true).unwrap();
     assert_eq!(ks.total_keys(), 7);
     for cut in 0..file.len() {
-        assert!(try_load(&file[..cut], false).is_err(), "cut at {cut} loaded");
+        assert!(
+            try_load(&file[..cut], false).is_err(),
+            "cut at {cut} loaded"
+        );
     }
     for i in 0..file.len() {
         for mask in [0x01u8, 0x80, 0xFF, 0x3C, 0x40] {

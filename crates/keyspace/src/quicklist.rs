@@ -211,6 +211,13 @@ impl Quicklist {
         self.nodes.iter().flat_map(|n| n.iter().collect::<Vec<_>>())
     }
 
+    /// The nodes from head to tail, each a listpack of consecutive
+    /// elements. RDB saving writes one listpack per node, as rdb.c
+    /// `rdbSaveObject` walks `ql->head`.
+    pub fn nodes(&self) -> impl Iterator<Item = &Listpack> + '_ {
+        self.nodes.iter()
+    }
+
     /// Elements `start..=end` in order (indexes already normalised).
     pub fn range(&self, start: usize, end: usize) -> impl Iterator<Item = &[u8]> + '_ {
         self.iter().skip(start).take(end + 1 - start)
@@ -255,6 +262,9 @@ mod tests {
         q.set(5, b"five");
         m[5] = b"five".to_vec();
         assert_eq!(q.remove(10), m.remove(10));
+        let flat: Vec<&[u8]> = q.nodes().flat_map(|n| n.iter()).collect();
+        assert!(flat.iter().copied().eq(q.iter()));
+        assert!(q.nodes().all(|n| !n.is_empty()));
         q.trim(3, 500);
         let m: Vec<Vec<u8>> = m.into_iter().skip(3).take(498).collect();
         assert!(q.iter().eq(m.iter().map(|v| &v[..])));

@@ -231,13 +231,6 @@ impl Engine {
         client.wake();
     }
 
-    /// A blocked client's deadline passed: it gets its timeout reply.
-    pub fn block_timeout(&mut self, client: &mut crate::ClientState) {
-        if let Some(reply) = self.unblock_client(client.id) {
-            reply(&mut client.out);
-        }
-    }
-
     /// Releases a blocked client (timeout, CLIENT UNBLOCK, disconnect) and
     /// returns how its timeout is answered.
     pub fn unblock_client(&mut self, id: u64) -> Option<fn(&mut resp::Out)> {

@@ -71,6 +71,9 @@ pub struct ClientState {
     pub reply_skip_next: bool,
     /// The reply of the command being run is dropped (CLIENT REPLY SKIP).
     pub reply_skip: bool,
+    /// Replication offset after this client's last propagated write
+    /// (what WAIT waits for).
+    pub woff: i64,
 }
 
 impl ClientState {
@@ -97,6 +100,7 @@ impl ClientState {
             reply_off: false,
             reply_skip_next: false,
             reply_skip: false,
+            woff: 0,
         }
     }
 

@@ -11,6 +11,7 @@ use crate::error::{wrong_arity, CmdError, CmdResult, NOAUTH};
 use crate::meta::flags;
 use crate::propagate::Propagation;
 use crate::pubsub::{write_message, Deferred, PubSub};
+use crate::role::Role;
 use crate::stats::Stats;
 use crate::table::{table, Command, CommandTable, Lookup};
 use crate::txn::{MultiState, Watches};
@@ -165,6 +166,11 @@ pub struct Engine {
     pub table: &'static CommandTable,
     /// Replication IDs, offset, backlog and the stream being built.
     pub propagation: Propagation,
+    /// Our master, our replicas, WAIT.
+    pub role: Role,
+    /// The command running came from our master (a replica applies it
+    /// even to keys whose TTL passed: the master's DEL will follow).
+    pub from_master: bool,
     /// Highest `used_memory` seen (INFO `used_memory_peak`), bytes.
     pub peak_memory: u64,
     /// `used_memory` right after start-up (INFO `used_memory_startup`), bytes.
@@ -225,6 +231,8 @@ impl Engine {
             table: table(sentinel),
             config,
             propagation: Propagation::new(replid),
+            role: Role::default(),
+            from_master: false,
             peak_memory: 0,
             startup_memory: 0,
             multi: HashMap::new(),
@@ -302,20 +310,56 @@ impl Engine {
         self.watches.unwatch_all(id);
         self.pubsub.remove_client(id);
         self.blocking.unblock(id);
+        self.role.waiters.remove(&id);
+        self.role.replicas.remove(&id);
+        self.propagation.replicas.retain(|r| *r != id);
+    }
+
+    /// True if the client waits: for keys, or in WAIT.
+    pub fn is_blocked(&self, id: u64) -> bool {
+        self.blocking.is_blocked(id) || self.role.waiters.contains_key(&id)
+    }
+
+    /// A blocked client's deadline passed: its timeout reply.
+    pub fn block_timeout(&mut self, client: &mut ClientState) {
+        if let Some(reply) = self.unblock_client(client.id) {
+            reply(&mut client.out);
+        }
+        self.wait_timeout(client);
+    }
+
+    /// Writes that `min-replicas-to-write` counts: online replicas that
+    /// acknowledged within `min-replicas-max-lag` seconds.
+    pub fn good_replicas(&self, now_ms: i64) -> usize {
+        let max_lag_ms = self.config.int("min-replicas-max-lag") * 1000;
+        self.role
+            .replicas
+            .values()
+            .filter(|r| {
+                r.state == Some(crate::role::ReplicaState::Online)
+                    && now_ms - r.ack_ms <= max_lag_ms
+            })
+            .count()
     }
 
     /// Runs one command from `client` (server.c `processCommand` + `call`).
     pub fn execute(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) -> Outcome {
         keyspace::set_lru_clock(now_ms);
         let mark = client.out.buf.len();
+        self.from_master = client.flags.master;
         let outcome = self.process(client, argv, now_ms);
+        self.from_master = false;
         if !matches!(outcome, Outcome::Paused(_)) {
             after_command(client, mark);
         }
         if !self.deferred.is_empty() {
             self.deliver_deferred(client);
         }
+        let offset = self.propagation.repl.offset;
         self.flush_propagation();
+        if self.propagation.repl.offset != offset {
+            client.woff = self.propagation.repl.offset;
+        }
         self.serve_ready_keys(now_ms);
         outcome
     }
@@ -366,6 +410,10 @@ impl Engine {
             self.reject(client, Some(cmd), err);
             return Outcome::Continue;
         }
+        if let Some(err) = self.replica_refusal(client, cmd, now_ms) {
+            self.reject(client, Some(cmd), err);
+            return Outcome::Continue;
+        }
         if let Some(pause) = self.pause {
             if pause.until_ms <= now_ms {
                 self.pause = None;
@@ -381,6 +429,9 @@ impl Engine {
             return Outcome::Continue;
         }
         self.call(client, cmd, argv, now_ms, false);
+        if let Some(w) = self.role.waiters.get(&client.id) {
+            return Outcome::Blocked(w.deadline_ms);
+        }
         match self.block_request.take() {
             Some(b) => {
                 let deadline = b.deadline_ms;
@@ -388,6 +439,51 @@ impl Engine {
                 Outcome::Blocked(deadline)
             }
             None => Outcome::Continue,
+        }
+    }
+
+    /// The refusals that depend on the replication role (server.c
+    /// `processCommand`): writes to a read-only replica, writes without
+    /// enough good replicas, and any data access on a replica whose
+    /// master link is down with `replica-serve-stale-data no`.
+    fn replica_refusal(
+        &self,
+        client: &ClientState,
+        cmd: &Command,
+        now_ms: i64,
+    ) -> Option<CmdError> {
+        if client.flags.master {
+            return None;
+        }
+        let write = cmd.has(flags::WRITE);
+        match &self.role.master {
+            Some(m) => {
+                if write && self.config.bool("replica-read-only") {
+                    return Some(CmdError::fixed(
+                        "READONLY You can't write against a read only replica.",
+                    ));
+                }
+                if m.state != crate::role::LinkState::Connected
+                    && !self.config.bool("replica-serve-stale-data")
+                    && !cmd.has(flags::STALE)
+                {
+                    return Some(CmdError::fixed("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."));
+                }
+                None
+            }
+            None => {
+                let min = self.config.int("min-replicas-to-write");
+                if write
+                    && min > 0
+                    && self.config.int("min-replicas-max-lag") > 0
+                    && (self.good_replicas(now_ms) as i64) < min
+                {
+                    return Some(CmdError::fixed(
+                        "NOREPLICAS Not enough good replicas to write.",
+                    ));
+                }
+                None
+            }
         }
     }
 
@@ -572,6 +668,11 @@ impl Engine {
         if d.expires_len() == 0 {
             return false;
         }
+        if self.role.is_replica() {
+            // A replica never deletes on its own: its master's DEL comes
+            // in the stream. Other clients see the key as gone.
+            return !self.from_master && d.is_expired(key, now_ms);
+        }
         match d.expire_at(key) {
             Some(at) if at < now_ms => {
                 d.remove(key);
@@ -660,9 +761,23 @@ impl Engine {
         }
         self.stats.sample(now_ms);
         self.peak_memory = self.peak_memory.max(self.host.used_memory());
-        if self.active_expire_enabled {
+        if self.active_expire_enabled && !self.role.is_replica() {
             self.active_expire_cycle(now_ms);
         }
+        self.ping_replicas(now_ms);
+    }
+
+    /// replicationCron: a PING in the stream every
+    /// `repl-ping-replica-period` seconds while there are replicas.
+    fn ping_replicas(&mut self, now_ms: i64) {
+        let period_ms = self.config.int("repl-ping-replica-period").max(1) * 1000;
+        if self.propagation.replicas.is_empty() || now_ms - self.role.last_ping_ms < period_ms {
+            return;
+        }
+        self.role.last_ping_ms = now_ms;
+        let mut bytes = Vec::new();
+        crate::propagate::encode(&mut bytes, &[b"PING"]);
+        self.feed_stream(&bytes);
     }
 
     /// expire.c `activeExpireCycle` (slow cycle): up to 25% of the cron

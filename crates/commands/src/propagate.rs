@@ -180,7 +180,10 @@ mod tests {
     fn units_and_select() {
         let mut p = Propagation::new("a".repeat(40));
         p.add(0, v(&["SET", "k", "v"]));
-        assert!(p.take_unit().is_empty(), "nothing collected without a backlog");
+        assert!(
+            p.take_unit().is_empty(),
+            "nothing collected without a backlog"
+        );
         p.repl.ensure_backlog(1024);
         p.add(0, v(&["SET", "k", "v"]));
         assert_eq!(

@@ -59,6 +59,12 @@ pub struct Stats {
     pub rejected_connections: u64,
     /// `expired_keys`.
     pub expired_keys: u64,
+    /// `sync_full`: full synchronisations served.
+    pub sync_full: u64,
+    /// `sync_partial_ok`: PSYNCs continued.
+    pub sync_partial_ok: u64,
+    /// `sync_partial_err`: PSYNCs refused (not counting `?`).
+    pub sync_partial_err: u64,
     /// `keyspace_hits`.
     pub keyspace_hits: u64,
     /// `keyspace_misses`.

@@ -163,9 +163,7 @@ impl ReplState {
         }
         match &self.backlog {
             Some(b) if b.covers(offset) => Psync::Continue,
-            _ => Psync::Full(
-                "Unable to partial resync with replica: lack of backlog".to_string(),
-            ),
+            _ => Psync::Full("Unable to partial resync with replica: lack of backlog".to_string()),
         }
     }
 
@@ -201,9 +199,15 @@ mod tests {
         assert_eq!(b.since(8).unwrap(), b"");
         assert!(b.since(2).is_none() && b.since(9).is_none());
         b.feed(b"0123456789");
-        assert_eq!((b.first_offset(), b.since(13).unwrap()), (13, b"56789".to_vec()));
+        assert_eq!(
+            (b.first_offset(), b.since(13).unwrap()),
+            (13, b"56789".to_vec())
+        );
         b.resize(2);
-        assert_eq!((b.first_offset(), b.since(16).unwrap()), (16, b"89".to_vec()));
+        assert_eq!(
+            (b.first_offset(), b.since(16).unwrap()),
+            (16, b"89".to_vec())
+        );
     }
 
     #[test]

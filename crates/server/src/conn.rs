@@ -160,7 +160,7 @@ impl Connection {
                 if c.flags.close_asap {
                     return false;
                 }
-                if !eng.blocking.is_blocked(c.id) {
+                if !eng.is_blocked(c.id) {
                     return true;
                 }
                 if deadline > 0 && crate::now_ms() >= deadline {

@@ -10,6 +10,7 @@ mod conn;
 mod host;
 pub mod log;
 mod logo;
+mod replica;
 
 use commands::{Engine, Identity, Mode};
 use conf::Config;
@@ -38,6 +39,33 @@ pub struct Launch {
     pub config_file: Option<String>,
     /// Absolute path of the executable.
     pub executable: String,
+}
+
+/// How an RDB is loaded under the current config: the encoding
+/// thresholds, the number of databases, the checksum check, and whether
+/// keys already expired are dropped (a master drops them, a replica keeps
+/// them for its master's DEL).
+pub(crate) fn rdb_load_options(
+    config: &Config,
+    databases: usize,
+    now_ms: i64,
+    drop_expired: bool,
+) -> rdb::LoadOptions {
+    let int = |name: &str| config.int(name).max(0) as usize;
+    rdb::LoadOptions {
+        limits: rdb::Limits {
+            hash_max_listpack_entries: int("hash-max-listpack-entries"),
+            hash_max_listpack_value: int("hash-max-listpack-value"),
+            set_max_intset_entries: int("set-max-intset-entries"),
+            zset_max_listpack_entries: int("zset-max-listpack-entries"),
+            zset_max_listpack_value: int("zset-max-listpack-value"),
+            list_max_listpack_size: config.int("list-max-listpack-size"),
+        },
+        databases,
+        verify_checksum: config.bool("rdbchecksum"),
+        now_ms,
+        drop_expired,
+    }
 }
 
 /// Unix time in milliseconds.
@@ -113,7 +141,11 @@ async fn serve(launch: Launch) -> i32 {
         tcp_port: port,
     };
     let seed = rand::thread_rng().gen();
-    let engine = Engine::new(config, identity, Box::new(host::ProcessHost), seed);
+    let replicaof = config.replicaof();
+    let mut engine = Engine::new(config, identity, Box::new(host::ProcessHost), seed);
+    if let Some((host, port)) = replicaof {
+        engine.set_master(host, port, now_ms());
+    }
     let shared = Rc::new(Shared {
         engine: RefCell::new(engine),
         shutdown: Notify::new(),
@@ -130,6 +162,7 @@ async fn serve(launch: Launch) -> i32 {
         tokio::task::spawn_local(accept_loop(listener, shared.clone()));
     }
     tokio::task::spawn_local(cron(shared.clone()));
+    tokio::task::spawn_local(replica::link_cron(shared.clone()));
     // 7.0.15 prints no transport after this; 7.2 added " tcp". Both kinds
     // of scripts grep for the prefix, so the longer line satisfies both.
     tracing::info!("Ready to accept connections tcp");
@@ -230,6 +263,11 @@ async fn cron(shared: Rc<Shared>) {
         tokio::time::sleep(std::time::Duration::from_millis(1000 / hz)).await;
         let now = now_ms();
         let mut eng = shared.engine.borrow_mut();
+        log::set_role(match (eng.identity.mode, eng.role.is_replica()) {
+            (Mode::Sentinel, _) => b'X',
+            (_, true) => b'S',
+            _ => b'M',
+        });
         eng.cron(now);
         close_idle_clients(&mut eng, now);
     }

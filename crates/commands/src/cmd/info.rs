@@ -9,6 +9,7 @@
 
 use crate::engine::{Ctx, Engine, Mode};
 use crate::error::CmdResult;
+use crate::role::LinkState;
 use crate::table::Handler;
 use std::collections::BTreeSet;
 use std::fmt::{Display, Write};
@@ -112,7 +113,7 @@ pub fn generate(ctx: &Ctx, wanted: &BTreeSet<&str>) -> String {
             "memory" => memory(&mut out, e, &bufs),
             "persistence" => persistence(&mut out, e),
             "stats" => stats(&mut out, e),
-            "replication" => replication(&mut out, e),
+            "replication" => replication(&mut out, e, ctx.now_ms),
             "cpu" => cpu(&mut out, e),
             "modules" => {}
             "commandstats" => commandstats(&mut out, e),
@@ -445,9 +446,9 @@ fn stats(out: &mut Info, e: &Engine) {
     out.field("instantaneous_input_repl_kbps", "0.00");
     out.field("instantaneous_output_repl_kbps", "0.00");
     out.field("rejected_connections", s.rejected_connections);
-    out.field("sync_full", 0);
-    out.field("sync_partial_ok", 0);
-    out.field("sync_partial_err", 0);
+    out.field("sync_full", s.sync_full);
+    out.field("sync_partial_ok", s.sync_partial_ok);
+    out.field("sync_partial_err", s.sync_partial_err);
     out.field("expired_keys", s.expired_keys);
     out.field("expired_stale_perc", "0.00");
     for name in [
@@ -497,24 +498,101 @@ fn stats(out: &mut Info, e: &Engine) {
     }
 }
 
-fn replication(out: &mut Info, e: &Engine) {
-    out.field("role", "master");
-    out.field("connected_slaves", 0);
-    out.field("master_failover_state", "no-failover");
+fn replication(out: &mut Info, e: &Engine, now_ms: i64) {
     let repl = &e.propagation.repl;
+    match &e.role.master {
+        Some(m) => {
+            out.field("role", "slave");
+            out.field("master_host", &m.host);
+            out.field("master_port", m.port);
+            let up = m.state == LinkState::Connected;
+            out.field("master_link_status", if up { "up" } else { "down" });
+            out.field(
+                "master_last_io_seconds_ago",
+                if m.last_io_ms > 0 && up {
+                    (now_ms - m.last_io_ms) / 1000
+                } else {
+                    -1
+                },
+            );
+            out.field(
+                "master_sync_in_progress",
+                (m.state == LinkState::Transfer) as u8,
+            );
+            let applied = if m.applied_offset >= 0 {
+                m.applied_offset
+            } else {
+                1
+            };
+            out.field("slave_read_repl_offset", applied);
+            out.field("slave_repl_offset", applied);
+            if !up {
+                out.field(
+                    "master_link_down_since_seconds",
+                    if m.down_since_ms > 0 {
+                        (now_ms - m.down_since_ms) / 1000
+                    } else {
+                        -1
+                    },
+                );
+            }
+            out.field("slave_priority", e.config.int("replica-priority"));
+            out.field("slave_read_only", e.config.bool("replica-read-only") as u8);
+            out.field(
+                "replica_announced",
+                e.config.bool("replica-announced") as u8,
+            );
+        }
+        None => out.field("role", "master"),
+    }
+    out.field("connected_slaves", e.propagation.replicas.len());
+    let min_replicas = e.config.int("min-replicas-to-write");
+    if min_replicas > 0 && e.config.int("min-replicas-max-lag") > 0 {
+        out.field("min_slaves_good_slaves", e.good_replicas(now_ms));
+    }
+    for (i, id) in e.propagation.replicas.iter().enumerate() {
+        let Some(info) = e.role.replicas.get(id) else {
+            continue;
+        };
+        let addr = e
+            .clients
+            .get(id)
+            .and_then(|c| c.try_borrow().ok().map(|c| c.addr.clone()))
+            .unwrap_or_default();
+        let ip = info.announced_ip.clone().unwrap_or_else(|| {
+            addr.rsplit_once(':')
+                .map_or(addr.clone(), |(ip, _)| ip.to_string())
+        });
+        out.field(
+            &format!("slave{i}"),
+            format!(
+                "ip={ip},port={},state={},offset={},lag={}",
+                info.listening_port,
+                info.state.map_or("wait_bgsave", |s| s.name()),
+                info.ack_offset,
+                (now_ms - info.ack_ms).max(0) / 1000
+            ),
+        );
+    }
+    out.field("master_failover_state", "no-failover");
     out.field("master_replid", &repl.replid);
     out.field("master_replid2", &repl.replid2);
-    out.field("master_repl_offset", 0);
-    out.field("second_repl_offset", -1);
-    out.field("repl_backlog_active", 0);
-    out.field(
-        "repl_backlog_size",
-        e.config
-            .get("repl-backlog-size")
-            .unwrap_or_else(|| "1048576".into()),
-    );
-    out.field("repl_backlog_first_byte_offset", 0);
-    out.field("repl_backlog_histlen", 0);
+    out.field("master_repl_offset", repl.offset);
+    out.field("second_repl_offset", repl.second_replid_offset);
+    match &repl.backlog {
+        Some(b) => {
+            out.field("repl_backlog_active", 1);
+            out.field("repl_backlog_size", b.size());
+            out.field("repl_backlog_first_byte_offset", b.first_offset());
+            out.field("repl_backlog_histlen", b.histlen());
+        }
+        None => {
+            out.field("repl_backlog_active", 0);
+            out.field("repl_backlog_size", e.config.int("repl-backlog-size"));
+            out.field("repl_backlog_first_byte_offset", 0);
+            out.field("repl_backlog_histlen", 0);
+        }
+    }
 }
 
 fn cpu(out: &mut Info, e: &Engine) {

@@ -14,6 +14,7 @@ pub mod lists;
 pub mod multi;
 pub mod object;
 pub mod pubsub;
+pub mod replication;
 pub mod reply;
 pub mod scan;
 pub mod server;
@@ -38,6 +39,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         info::HANDLERS,
         multi::HANDLERS,
         object::HANDLERS,
+        replication::HANDLERS,
         pubsub::HANDLERS,
         server::HANDLERS,
         sets::HANDLERS,

@@ -1,8 +1,8 @@
-//! Server commands: TIME, LASTSAVE, MONITOR, SHUTDOWN, ROLE.
+//! Server commands: TIME, LASTSAVE, MONITOR, SHUTDOWN.
 //! (DBSIZE, SWAPDB and FLUSH* live with the key commands in `keys.rs`.)
 
 use crate::args::eq;
-use crate::engine::{Ctx, Mode, ShutdownRequest};
+use crate::engine::{Ctx, ShutdownRequest};
 use crate::error::{CmdError, CmdResult, SYNTAX};
 use crate::table::Handler;
 
@@ -12,7 +12,6 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("lastsave", lastsave),
     ("monitor", monitor),
     ("shutdown", shutdown),
-    ("role", role),
 ];
 
 fn time(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
@@ -74,22 +73,5 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         return Err(CmdError::fixed("ERR No shutdown in progress."));
     }
     ctx.eng.shutdown = Some(req);
-    Ok(())
-}
-
-/// ROLE (replication.c `roleCommand`). A master with no replicas; the
-/// replica and sentinel forms belong to replication and Sentinel.
-fn role(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
-    let out = &mut ctx.client.out;
-    if ctx.eng.identity.mode == Mode::Sentinel {
-        out.array(2);
-        out.bulk(b"sentinel");
-        out.array(0);
-        return Ok(());
-    }
-    out.array(3);
-    out.bulk(b"master");
-    out.int(0);
-    out.array(0);
     Ok(())
 }

@@ -4,7 +4,7 @@
 use crate::args::eq;
 use crate::engine::{Ctx, Mode};
 use crate::error::{CmdError, CmdResult, SYNTAX};
-use crate::role::{LinkState, MasterLink, ReplicaInfo, ReplicaState, Waiter};
+use crate::role::{LinkState, MasterLink, ReplicaState, Waiter};
 use crate::table::Handler;
 use replication::Psync;
 

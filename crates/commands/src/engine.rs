@@ -776,7 +776,7 @@ impl Engine {
         }
         self.role.last_ping_ms = now_ms;
         let mut bytes = Vec::new();
-        crate::propagate::encode(&mut bytes, &[b"PING"]);
+        crate::propagate::encode(&mut bytes, &[b"ping"]);
         self.feed_stream(&bytes);
     }
 

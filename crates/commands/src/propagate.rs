@@ -30,6 +30,8 @@ pub struct Propagation {
     rewrite: Option<Vec<Vec<u8>>>,
     /// The running command propagates nothing of its own.
     suppress: bool,
+    /// The running command propagates even though nothing changed.
+    force: bool,
 }
 
 impl Propagation {
@@ -42,6 +44,7 @@ impl Propagation {
             replicas: Vec::new(),
             rewrite: None,
             suppress: false,
+            force: false,
         }
     }
 
@@ -61,12 +64,14 @@ impl Propagation {
     pub(crate) fn begin_command(&mut self) {
         self.rewrite = None;
         self.suppress = false;
+        self.force = false;
     }
 
     /// After a handler that changed the dataset: queues its argv or its
     /// rewrite (server.c `call`).
     pub(crate) fn end_command(&mut self, db: usize, argv: &[&[u8]], changed: bool) {
         let rewrite = self.rewrite.take();
+        let changed = changed || std::mem::take(&mut self.force);
         if !changed || std::mem::take(&mut self.suppress) || !self.active() {
             return;
         }
@@ -135,6 +140,23 @@ impl Ctx<'_> {
     /// were propagated with [`Ctx::also_propagate`]).
     pub fn propagate_nothing(&mut self) {
         self.eng.propagation.suppress = true;
+    }
+
+    /// The running command is propagated even if it changed nothing
+    /// (server.c `forceCommandPropagation`: PUBLISH, FLUSHDB).
+    pub fn force_propagation(&mut self) {
+        self.eng.propagation.force = true;
+    }
+
+    /// Propagates the running command as the deletion of `key`: `DEL`, or
+    /// `UNLINK` when the given lazyfree option is on.
+    pub fn propagate_as_del(&mut self, key: &[u8], lazyfree_option: &str) {
+        let cmd: &[u8] = if self.eng.config.bool(lazyfree_option) {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
+        self.propagate_as(&[cmd, key]);
     }
 }
 

@@ -263,6 +263,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     h.set(argv[2], text.as_bytes(), lim);
     ctx.eng.dirty += 1;
     ctx.notify(NOTIFY_HASH, "hincrbyfloat", argv[1]);
+    ctx.propagate_as(&[b"HSET", argv[1], argv[2], text.as_bytes()]);
     ctx.client.out.bulk(text.as_bytes());
     Ok(())
 }

@@ -214,6 +214,7 @@ fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let d = &mut ctx.eng.ks.dbs[db];
     ctx.eng.dirty += d.len() as u64;
     d.clear();
+    ctx.force_propagation();
     ctx.client.out.ok();
     Ok(())
 }
@@ -397,12 +398,19 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], base_ms: i64, seconds: bool) ->
         return Ok(());
     }
     let d = &mut ctx.eng.ks.dbs[db];
-    if when <= ctx.now_ms {
+    // A replica applies the time as given: its master decides expiry
+    // (expire.c `checkAlreadyExpired`).
+    if when <= ctx.now_ms && !ctx.eng.role.is_replica() {
         d.remove(key);
         ctx.notify_del(key);
+        ctx.propagate_as_del(key, "lazyfree-lazy-expire");
     } else {
         d.set_expire(key, when);
         ctx.notify(NOTIFY_GENERIC, "expire", key);
+        if ctx.cmd.name() != "pexpireat" {
+            let when = when.to_string();
+            ctx.propagate_as(&[b"PEXPIREAT", key, when.as_bytes()]);
+        }
     }
     ctx.eng.dirty += 1;
     ctx.client.out.int(1);

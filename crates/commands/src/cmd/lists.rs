@@ -96,6 +96,14 @@ fn pop_event(end: End) -> &'static str {
     }
 }
 
+/// The pop command for `end`, as blocking and multi-key pops propagate.
+fn pop_command(end: End) -> &'static [u8] {
+    match end {
+        End::Left => b"LPOP",
+        End::Right => b"RPOP",
+    }
+}
+
 /// The keyspace event of a push at `end`.
 fn push_event(end: End) -> &'static str {
     match end {
@@ -511,8 +519,11 @@ fn pop_first<'a>(
     Ok(None)
 }
 
-/// `[key, [element, ...]]`, the reply of LMPOP and BLMPOP.
-fn reply_mpop(ctx: &mut Ctx, key: &[u8], popped: &[Vec<u8>]) {
+/// `[key, [element, ...]]`, the reply of LMPOP and BLMPOP, which are
+/// propagated as `LPOP|RPOP key n`.
+fn reply_mpop(ctx: &mut Ctx, key: &[u8], end: End, popped: &[Vec<u8>]) {
+    let n = popped.len().to_string();
+    ctx.propagate_as(&[pop_command(end), key, n.as_bytes()]);
     let out = &mut ctx.client.out;
     out.array(2);
     out.bulk(key);
@@ -523,7 +534,7 @@ fn reply_mpop(ctx: &mut Ctx, key: &[u8], popped: &[Vec<u8>]) {
 fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let (keys, end, count) = mpop_args(argv, 1, end_arg)?;
     match pop_first(ctx, &keys, end, count)? {
-        Some((key, popped)) => reply_mpop(ctx, key, &popped),
+        Some((key, popped)) => reply_mpop(ctx, key, end, &popped),
         None => ctx.client.out.null_array(),
     }
     Ok(())
@@ -533,7 +544,7 @@ fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let (keys, end, count) = mpop_args(argv, 2, end_arg)?;
     let deadline = parse_timeout(argv[1], ctx.now_ms)?;
     match pop_first(ctx, &keys, end, count)? {
-        Some((key, popped)) => reply_mpop(ctx, key, &popped),
+        Some((key, popped)) => reply_mpop(ctx, key, end, &popped),
         None => ctx.block(&keys, deadline, argv, resp::Out::null_array),
     }
     Ok(())
@@ -545,6 +556,7 @@ fn bpop(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> CmdResult {
     let keys = &argv[1..argv.len() - 1];
     match pop_first(ctx, keys, end, 1)? {
         Some((key, popped)) => {
+            ctx.propagate_as(&[pop_command(end), key]);
             let out = &mut ctx.client.out;
             out.array(2);
             out.bulk(key);
@@ -569,6 +581,12 @@ fn brpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn blmove_generic(ctx: &mut Ctx, argv: &[&[u8]], from: End, to: End, timeout: &[u8]) -> CmdResult {
     let deadline = parse_timeout(timeout, ctx.now_ms)?;
     if list_write(ctx, argv[1])?.is_some() {
+        // Propagated without its timeout (t_list.c `blmoveGenericCommand`).
+        if argv.len() == 6 {
+            ctx.propagate_as(&[b"LMOVE", argv[1], argv[2], argv[3], argv[4]]);
+        } else {
+            ctx.propagate_as(&[b"RPOPLPUSH", argv[1], argv[2]]);
+        }
         return lmove_generic(ctx, argv[1], argv[2], from, to);
     }
     if ctx.in_exec {

@@ -25,7 +25,11 @@ fn multi(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
 }
 
 fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
-    ctx.eng.exec(ctx.client, ctx.now_ms)
+    let result = ctx.eng.exec(ctx.client, ctx.now_ms);
+    // The queued commands propagated themselves (wrapped in MULTI/EXEC
+    // when there are several); EXEC adds nothing.
+    ctx.propagate_nothing();
+    result
 }
 
 fn discard(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {

@@ -88,6 +88,7 @@ fn publish(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         .eng
         .publish(Some(&mut *ctx.client), argv[1], argv[2], ctx.now_ms);
     ctx.client.out.int(n as i64);
+    ctx.force_propagation();
     Ok(())
 }
 

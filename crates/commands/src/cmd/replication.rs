@@ -355,11 +355,7 @@ impl crate::engine::Engine {
     /// Makes `client` a replica that receives the stream.
     fn add_replica(&mut self, client: &mut crate::ClientState, now_ms: i64) {
         client.flags.replica = true;
-        let info = self
-            .role
-            .replicas
-            .entry(client.id)
-            .or_default();
+        let info = self.role.replicas.entry(client.id).or_default();
         info.state = Some(ReplicaState::Online);
         info.ack_ms = now_ms;
         self.propagation.replicas.push(client.id);

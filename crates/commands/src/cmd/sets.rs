@@ -168,6 +168,7 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         .get_mut(argv[1])
         .and_then(|v| v.as_set_mut())
         .expect("checked");
+    let whole = count.is_some_and(|c| c >= s.len());
     let n = count.unwrap_or(1).min(s.len());
     let mut popped = Vec::with_capacity(n);
     for _ in 0..n {
@@ -182,6 +183,18 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         eng.dirty += n as u64;
         ctx.notify(NOTIFY_SET, "spop", argv[1]);
         drop_if_empty(ctx, argv[1]);
+        // Propagated as its effect (t_set.c `spopWithCountCommand`): the
+        // whole set as a deletion, else SREMs of up to 1024 members.
+        if whole {
+            ctx.propagate_as_del(argv[1], "lazyfree-lazy-server-del");
+        } else {
+            for batch in popped.chunks(1024) {
+                let mut srem: Vec<&[u8]> = vec![b"SREM", argv[1]];
+                srem.extend(batch.iter().map(|m| m.as_slice()));
+                ctx.also_propagate(&srem);
+            }
+            ctx.propagate_nothing();
+        }
     }
     Ok(())
 }

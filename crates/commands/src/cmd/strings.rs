@@ -210,8 +210,10 @@ fn set_generic(
     }
     ctx.eng.dirty += 1;
     ctx.notify(NOTIFY_STRING, "set", key);
-    if at_ms.is_some() {
+    if let Some(at) = at_ms {
         ctx.notify(NOTIFY_GENERIC, "expire", key);
+        let at = at.to_string();
+        ctx.propagate_as(&[b"SET", key, val, b"PXAT", at.as_bytes()]);
     }
     if setnx {
         ctx.client.out.int(1);
@@ -227,7 +229,18 @@ fn set(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         Some((unit, v)) => Some(expire_at_ms(v, unit, ctx.now_ms, "set")?),
         None => None,
     };
-    set_generic(ctx, argv[1], argv[2], &o, at, false)
+    set_generic(ctx, argv[1], argv[2], &o, at, false)?;
+    if o.get && at.is_none() {
+        // Propagated without GET (t_string.c `setCommand`).
+        let kept: Vec<&[u8]> = argv
+            .iter()
+            .enumerate()
+            .filter(|(j, a)| *j < 3 || !eq(a, "get"))
+            .map(|(_, a)| *a)
+            .collect();
+        ctx.propagate_as(&kept);
+    }
+    Ok(())
 }
 
 fn setnx(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
@@ -263,7 +276,9 @@ fn getset(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         get: true,
         ..Default::default()
     };
-    set_generic(ctx, argv[1], argv[2], &o, None, false)
+    set_generic(ctx, argv[1], argv[2], &o, None, false)?;
+    ctx.propagate_as(&[b"SET", argv[1], argv[2]]);
+    Ok(())
 }
 
 fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
@@ -283,6 +298,7 @@ fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ctx.eng.ks.dbs[db].remove(argv[1]);
         ctx.eng.dirty += 1;
         ctx.notify_del(argv[1]);
+        ctx.propagate_as_del(argv[1], "lazyfree-lazy-user-del");
     }
     Ok(())
 }
@@ -306,17 +322,21 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if let Some(at) = at {
         // An absolute time already past deletes the key (t_string.c
         // getexCommand, checkAlreadyExpired).
-        if at <= now_ms {
+        if at <= now_ms && !ctx.eng.role.is_replica() {
             d.remove(key);
             ctx.notify_del(key);
+            ctx.propagate_as_del(key, "lazyfree-lazy-expire");
         } else {
             d.set_expire(key, at);
             ctx.notify(NOTIFY_GENERIC, "expire", key);
+            let at = at.to_string();
+            ctx.propagate_as(&[b"PEXPIREAT", key, at.as_bytes()]);
         }
         ctx.eng.dirty += 1;
     } else if o.persist && d.persist(key) {
         ctx.eng.dirty += 1;
         ctx.notify(NOTIFY_GENERIC, "persist", key);
+        ctx.propagate_as(&[b"PERSIST", key]);
     }
     Ok(())
 }
@@ -484,6 +504,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     ctx.eng.ks.dbs[db].set(key, Value::from_bytes_plain(text.as_bytes()), true);
     ctx.eng.dirty += 1;
     ctx.notify(NOTIFY_STRING, "incrbyfloat", key);
+    ctx.propagate_as(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     ctx.client.out.bulk(text.as_bytes());
     Ok(())
 }

@@ -734,6 +734,15 @@ fn zpopmax(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     zpop(ctx, argv, true)
 }
 
+/// The pop command blocking and multi-key pops propagate as.
+fn zpop_command(max: bool) -> &'static [u8] {
+    if max {
+        b"ZPOPMAX"
+    } else {
+        b"ZPOPMIN"
+    }
+}
+
 /// `MIN` or `MAX` (true for MAX).
 fn min_or_max(arg: &[u8]) -> Result<bool, CmdError> {
     if eq(arg, "min") {
@@ -760,8 +769,11 @@ fn pop_first<'a>(
     Ok(None)
 }
 
-/// `[key, [[member, score], ...]]`, the reply of ZMPOP and BZMPOP.
-fn reply_mpop(ctx: &mut Ctx, key: &[u8], items: &[(Vec<u8>, f64)]) {
+/// `[key, [[member, score], ...]]`, the reply of ZMPOP and BZMPOP, which
+/// are propagated as `ZPOPMIN|ZPOPMAX key n`.
+fn reply_mpop(ctx: &mut Ctx, key: &[u8], max: bool, items: &[(Vec<u8>, f64)]) {
+    let n = items.len().to_string();
+    ctx.propagate_as(&[zpop_command(max), key, n.as_bytes()]);
     let out = &mut ctx.client.out;
     out.array(2);
     out.bulk(key);
@@ -776,7 +788,7 @@ fn reply_mpop(ctx: &mut Ctx, key: &[u8], items: &[(Vec<u8>, f64)]) {
 fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let (keys, max, count) = mpop_args(argv, 1, min_or_max)?;
     match pop_first(ctx, &keys, max, count)? {
-        Some((key, items)) => reply_mpop(ctx, key, &items),
+        Some((key, items)) => reply_mpop(ctx, key, max, &items),
         None => ctx.client.out.null_array(),
     }
     Ok(())
@@ -786,7 +798,7 @@ fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let (keys, max, count) = mpop_args(argv, 2, min_or_max)?;
     let deadline = parse_timeout(argv[1], ctx.now_ms)?;
     match pop_first(ctx, &keys, max, count)? {
-        Some((key, items)) => reply_mpop(ctx, key, &items),
+        Some((key, items)) => reply_mpop(ctx, key, max, &items),
         None => ctx.block(&keys, deadline, argv, resp::Out::null_array),
     }
     Ok(())
@@ -799,6 +811,7 @@ fn bzpop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) -> CmdResult {
     let keys = &argv[1..argv.len() - 1];
     match pop_first(ctx, keys, max, 1)? {
         Some((key, items)) => {
+            ctx.propagate_as(&[zpop_command(max), key]);
             let out = &mut ctx.client.out;
             out.array(3);
             out.bulk(key);

@@ -457,9 +457,14 @@ impl Conn {
 
     /// Writes bytes as they are.
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.stream
-            .write_all(bytes)
+        self.try_send_raw(bytes)
             .unwrap_or_else(|e| panic!("write to port {}: {e}", self.port));
+    }
+
+    /// Writes bytes as they are; an error (the server closed the
+    /// connection while we were writing) is returned, not a panic.
+    pub fn try_send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes)
     }
 
     /// Changes the read timeout.
@@ -469,8 +474,21 @@ impl Conn {
 
     /// Reads one frame; panics on timeout, EOF or a malformed reply.
     pub fn read_frame(&mut self) -> Frame {
-        match self.try_read_frame() {
-            Ok(Some(f)) => f,
+        self.read_reply().0
+    }
+
+    /// Sends one command and returns the bytes of its reply as the server
+    /// sent them (to tell `$-1` from `_`, a RESP3 map from a flat array).
+    pub fn cmd_raw<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Vec<u8> {
+        self.send_raw(&encode_command(args));
+        self.read_reply().1
+    }
+
+    /// Reads one reply: the frame and its bytes. Panics on timeout, EOF or
+    /// a malformed reply.
+    pub fn read_reply(&mut self) -> (Frame, Vec<u8>) {
+        match self.try_read_reply() {
+            Ok(Some(reply)) => reply,
             Ok(None) => panic!(
                 "port {}: connection closed while reading a reply",
                 self.port
@@ -482,25 +500,76 @@ impl Conn {
     /// Reads one frame: `Ok(None)` on a clean EOF (or a reset), `Err` on
     /// timeout, I/O error or a malformed reply.
     pub fn try_read_frame(&mut self) -> Result<Option<Frame>, String> {
+        Ok(self.try_read_reply()?.map(|(f, _)| f))
+    }
+
+    fn try_read_reply(&mut self) -> Result<Option<(Frame, Vec<u8>)>, String> {
         loop {
             if let Some((f, used)) = parse_frame(&self.buf)? {
-                self.buf.drain(..used);
-                return Ok(Some(f));
+                let raw = self.buf.drain(..used).collect();
+                return Ok(Some((f, raw)));
             }
-            let mut chunk = [0u8; 16 * 1024];
-            match self.stream.read(&mut chunk) {
-                Ok(0) if self.buf.is_empty() => return Ok(None),
-                Ok(0) => {
-                    return Err(format!(
+            if !self.fill()? {
+                return if self.buf.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(format!(
                         "EOF inside a reply: {:?}",
                         String::from_utf8_lossy(&self.buf)
                     ))
-                }
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(None),
-                Err(e) => return Err(format!("read: {e}")),
+                };
             }
         }
+    }
+
+    /// Reads what the socket has into the buffer: `Ok(false)` at EOF (or
+    /// a reset).
+    fn fill(&mut self) -> Result<bool, String> {
+        let mut chunk = [0u8; 64 * 1024];
+        match self.stream.read(&mut chunk) {
+            Ok(0) => Ok(false),
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(false),
+            Err(e) => Err(format!("read: {e}")),
+        }
+    }
+
+    /// Writes `bytes` (any number of commands, in one go) from a second
+    /// thread while reading `replies` replies on this one, so neither side
+    /// blocks on a full socket buffer however large the batch. Returns the
+    /// replies in order.
+    pub fn pipeline(&mut self, bytes: &[u8], replies: usize) -> Vec<Frame> {
+        let mut writer = self.stream.try_clone().expect("clone stream");
+        let port = self.port;
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                writer
+                    .write_all(bytes)
+                    .unwrap_or_else(|e| panic!("write to port {port}: {e}"))
+            });
+            let mut out = Vec::with_capacity(replies);
+            let mut at = 0;
+            while out.len() < replies {
+                match parse_frame(&self.buf[at..]) {
+                    Ok(Some((f, used))) => {
+                        at += used;
+                        out.push(f);
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(e) => panic!("port {port}: {e}"),
+                }
+                self.buf.drain(..at);
+                at = 0;
+                let more = self.fill().unwrap_or_else(|e| panic!("port {port}: {e}"));
+                assert!(more, "port {port}: closed after {} replies", out.len());
+            }
+            self.buf.drain(..at);
+            out
+        })
     }
 
     /// Everything the server sends until it closes the connection; panics

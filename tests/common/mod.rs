@@ -118,6 +118,9 @@ pub struct Spec {
     /// <tempdir>`: no snapshot files, and DEBUG allowed (7.0 refuses it
     /// by default, and tests use DEBUG SET-ACTIVE-EXPIRE and friends).
     pub defaults: bool,
+    /// The working directory to start in; `None` is the server's own
+    /// tempdir, so that relative paths never write into the repository.
+    pub cwd: Option<PathBuf>,
 }
 
 impl Spec {
@@ -138,6 +141,7 @@ impl Spec {
             leading: Vec::new(),
             args: args.iter().map(|s| s.to_string()).collect(),
             defaults: true,
+            cwd: None,
         }
     }
 
@@ -145,6 +149,13 @@ impl Spec {
     pub fn config_file(mut self, path: impl AsRef<Path>) -> Spec {
         self.leading
             .push(path.as_ref().to_string_lossy().into_owned());
+        self
+    }
+
+    /// Starts the server in `dir` (for relative paths on its command
+    /// line).
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Spec {
+        self.cwd = Some(dir.as_ref().to_path_buf());
         self
     }
 
@@ -227,9 +238,10 @@ impl Server {
             cmd.arg(dir.path());
         }
         cmd.args(&spec.args);
-        // The working directory is the tempdir too, so a relative `dir ./`
-        // or `logfile` in a sample config never writes into the repository.
-        cmd.current_dir(dir.path())
+        // The working directory is the tempdir too unless the spec says
+        // otherwise, so a relative `dir ./` or `logfile` in a sample config
+        // never writes into the repository.
+        cmd.current_dir(spec.cwd.as_deref().unwrap_or(dir.path()))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone log"))
             .stderr(log);

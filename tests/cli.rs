@@ -169,13 +169,10 @@ fn empty_bind_exits() {
 /// comes first on the command line. Compared with the oracle.
 #[test]
 fn bad_config_file_matches_oracle() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bad.conf");
-    std::fs::write(
-        &path,
+    let (_dir, path) = temp_file(
+        "bad.conf",
         "# a comment\nport 7001\n\nnot-a-directive yes\nmaxmemory 1mb\n",
-    )
-    .unwrap();
+    );
     let p = path.to_str().unwrap();
     for args in [vec![p], vec![p, "--port", "7002"]] {
         let ours = run_to_exit(OUR_BIN, &args);
@@ -219,13 +216,10 @@ fn missing_config_file_matches_oracle() {
 /// override it (they are appended as later lines).
 #[test]
 fn config_file_with_port_override() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("test.conf");
-    std::fs::write(
-        &path,
+    let (_dir, path) = temp_file(
+        "test.conf",
         "# test config\nport 1\ndatabases 5\nmaxmemory 2mb\nmaxmemory-policy allkeys-lru\nhz 20\n",
-    )
-    .unwrap();
+    );
     let s = Server::spawn(Spec::ours(&["--hz", "15"]).config_file(&path));
     let mut c = s.conn();
     let mut get = |name: &str| c.cmd(&["CONFIG", "GET", name]);
@@ -253,9 +247,8 @@ fn config_file_with_port_override() {
 /// `getAbsolutePath`): INFO shows it, and CONFIG REWRITE after `dir` has
 /// moved the working directory elsewhere still rewrites that file.
 fn relative_config_file(bin: &str) {
-    let start = tempfile::tempdir().unwrap();
+    let (start, _) = temp_file("t.conf", "hz 11\n");
     let elsewhere = tempfile::tempdir().unwrap();
-    std::fs::write(start.path().join("t.conf"), "hz 11\n").unwrap();
     let s = Server::spawn(
         Spec::new(bin, &["--dir", elsewhere.path().to_str().unwrap()])
             .config_file("t.conf")
@@ -447,9 +440,7 @@ fn sentinel_without_config_exits() {
 /// via the symlink, against ours and the oracle.
 fn sentinel_with_config(bin: &str, via_symlink: bool) {
     let (_d, link) = sentinel_symlink(bin);
-    let conf_dir = tempfile::tempdir().unwrap();
-    let conf = conf_dir.path().join("sentinel.conf");
-    std::fs::write(&conf, "# sentinel test config\n").unwrap();
+    let (_conf_dir, conf) = temp_file("sentinel.conf", "# sentinel test config\n");
     let spec = if via_symlink {
         Spec::new(&link, &[])
     } else {

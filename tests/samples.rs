@@ -74,14 +74,11 @@ fn sentinel_conf_copy(master_port: u16) -> (tempfile::TempDir, PathBuf) {
     let text = std::fs::read_to_string(sample("sentinel.conf")).expect("read sentinel.conf");
     let monitor = "sentinel monitor mymaster 127.0.0.1 6379 2";
     assert!(text.contains(monitor), "the sample monitors {monitor:?}");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("sentinel.conf");
     let text = text.replace(
         monitor,
         &format!("sentinel monitor mymaster 127.0.0.1 {master_port} 2"),
     );
-    std::fs::write(&path, text).expect("write sentinel.conf copy");
-    (dir, path)
+    temp_file("sentinel.conf", &text)
 }
 
 /// Starts `bin --sentinel` from a copy of the sample, monitoring a

@@ -376,6 +376,15 @@ impl Drop for Server {
     }
 }
 
+/// A file `name` holding `contents` in a new temporary directory, which
+/// is deleted when the returned guard is dropped.
+pub fn temp_file(name: &str, contents: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).unwrap_or_else(|e| panic!("write {path:?}: {e}"));
+    (dir, path)
+}
+
 /// What a process that ran to completion left: its output and how it ended.
 #[derive(Debug)]
 pub struct Exit {

@@ -13,235 +13,19 @@
 //! (/usr/bin/redis-server) and compares, so a wrong expectation fails on
 //! the oracle side too.
 
-use resp::{encode_command, parse_frame, Frame};
+mod common;
+
+use common::*;
+use resp::{encode_command, Frame};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-// ---------------------------------------------------------------------------
-// Harness: a server process owned by the test, and a RESP connection
-// ---------------------------------------------------------------------------
-
-const OUR_BIN: &str = env!("CARGO_BIN_EXE_redis-server");
-const REDIS_BIN: &str = "/usr/bin/redis-server";
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// A running server, killed on drop; its log is printed if the test fails.
-struct Server {
-    child: Child,
-    port: u16,
-    bin: &'static str,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    /// Starts `bin` on a free loopback port with DEBUG enabled and waits
-    /// (bounded poll) until it answers PING. A lost race for the port (the
-    /// server that answers is not ours) is retried on another port.
-    fn spawn(bin: &'static str) -> Server {
-        for _attempt in 0..8 {
-            if let Some(s) = Server::try_spawn(bin) {
-                return s;
-            }
-        }
-        panic!("{bin} never started on a free port");
-    }
-
-    fn try_spawn(bin: &'static str) -> Option<Server> {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let log = std::fs::File::create(dir.path().join("log")).expect("log file");
-        let child = Command::new(bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-            ])
-            .args(["--appendonly", "no", "--enable-debug-command", "yes"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::from(log.try_clone().expect("log")))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("spawn server");
-        let mut s = Server {
-            child,
-            port,
-            bin,
-            dir,
-        };
-        let pid = s.child.id().to_string();
-        let end = Instant::now() + DEADLINE;
-        while Instant::now() < end {
-            if let Ok(Some(_)) = s.child.try_wait() {
-                return None;
-            }
-            if let Ok(stream) = TcpStream::connect(("127.0.0.1", port)) {
-                // Whoever answers must be the process just started: another
-                // test's server may hold the port for a moment.
-                let mut c = Conn::new(stream, port);
-                c.send_raw(&encode_command(&["INFO", "server"]));
-                if let Ok(f) = c.try_read_frame() {
-                    let info = text(&f);
-                    let ours = info_field(&info, "process_id").as_deref() == Some(pid.as_str());
-                    return ours.then_some(s);
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("{bin} did not start on port {port}:\n{}", s.log());
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
-    }
-
-    fn conn(&self) -> Conn {
-        let stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        Conn::new(stream, self.port)
-    }
-
-    /// Waits (bounded poll) for the process to exit.
-    fn wait_exit(&mut self) -> Option<ExitStatus> {
-        let end = Instant::now() + DEADLINE;
-        while Instant::now() < end {
-            if let Ok(Some(st)) = self.child.try_wait() {
-                return Some(st);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!(
-                "--- log of {} on port {} ---\n{}",
-                self.bin,
-                self.port,
-                self.log()
-            );
-        }
-    }
-}
-
-/// A RESP connection.
-struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-    port: u16,
-}
-
-impl Conn {
-    fn new(stream: TcpStream, port: u16) -> Conn {
-        stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
-        Conn {
-            stream,
-            buf: Vec::new(),
-            port,
-        }
-    }
-
-    fn connect(port: u16) -> Conn {
-        Conn::new(
-            TcpStream::connect(("127.0.0.1", port)).expect("connect"),
-            port,
-        )
-    }
-
-    fn send_raw(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("write");
-    }
-
-    fn cmd<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Frame {
-        self.send_raw(&encode_command(args));
-        self.read_frame()
-    }
-
-    fn read_frame(&mut self) -> Frame {
-        self.try_read_frame()
-            .unwrap_or_else(|e| panic!("port {}: {e}", self.port))
-    }
-
-    /// One reply, or why there is none (EOF, reset, timeout).
-    fn try_read_frame(&mut self) -> Result<Frame, String> {
-        loop {
-            if let Some((f, used)) = parse_frame(&self.buf)? {
-                self.buf.drain(..used);
-                return Ok(f);
-            }
-            let mut chunk = [0u8; 16384];
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return Err("closed while reading a reply".into()),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-    }
-
-    /// Everything the server sends until it closes the connection (or the
-    /// deadline passes).
-    fn read_until_closed(&mut self) -> Vec<u8> {
-        let mut out = std::mem::take(&mut self.buf);
-        let mut chunk = [0u8; 4096];
-        while let Ok(n @ 1..) = self.stream.read(&mut chunk) {
-            out.extend_from_slice(&chunk[..n]);
-        }
-        out
-    }
-
-    /// True if the server closed the connection within the deadline.
-    fn wait_closed(&mut self) -> bool {
-        let mut chunk = [0u8; 4096];
-        loop {
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return true,
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
-                Err(_) => return false,
-            }
-        }
-    }
-}
-
-fn text(f: &Frame) -> String {
-    f.as_str()
-        .unwrap_or_else(|| panic!("expected a string reply, got {f:?}"))
-}
-
-fn bulk(s: &str) -> Frame {
-    Frame::Bulk(s.as_bytes().to_vec())
-}
-
-fn simple(s: &str) -> Frame {
-    Frame::Simple(s.to_string())
-}
-
-fn info_field(info: &str, field: &str) -> Option<String> {
-    info.split("\r\n")
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':').map(str::to_string))
-}
+/// How long a killed connection may take to be closed.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(20);
 
 // ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
-
-/// Both servers with DEBUG enabled (7.0 refuses it by default).
-fn pair() -> (Server, Server) {
-    (Server::spawn(OUR_BIN), Server::spawn(REDIS_BIN))
-}
 
 /// Section names and, per section, field names in order.
 fn info_shape(info: &str) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
@@ -287,7 +71,7 @@ fn workload(c: &mut Conn) {
 
 #[test]
 fn info_fields_and_order_match_redis() {
-    let (ours, redis) = pair();
+    let (ours, redis) = Server::pair(&[]);
     let (mut a, mut b) = (ours.conn(), redis.conn());
     workload(&mut a);
     workload(&mut b);
@@ -316,7 +100,7 @@ fn info_fields_and_order_match_redis() {
 
 #[test]
 fn info_text_layout() {
-    let ours = Server::spawn(OUR_BIN);
+    let ours = Server::start(&[]);
     let mut c = ours.conn();
     let text = info(&mut c, &["server", "cluster"]);
     assert!(text.starts_with("# Server\r\nredis_version:7.0.15\r\n"));
@@ -408,7 +192,7 @@ const SAME_REPLIES: &[&[&str]] = &[
 
 #[test]
 fn replies_match_redis_in_both_protocols() {
-    let (ours, redis) = pair();
+    let (ours, redis) = Server::pair(&[]);
     for proto in ["2", "3"] {
         let (mut a, mut b) = (ours.conn(), redis.conn());
         a.cmd(&["HELLO", proto]);
@@ -422,7 +206,7 @@ fn replies_match_redis_in_both_protocols() {
 
 #[test]
 fn client_reply_modes_match_redis() {
-    let (ours, redis) = pair();
+    let (ours, redis) = Server::pair(&[]);
     for port in [ours.port, redis.port] {
         let mut c = Conn::connect(port);
         // SKIP drops the next reply only; OFF drops all until ON.
@@ -439,7 +223,7 @@ fn client_reply_modes_match_redis() {
 
 #[test]
 fn client_kill_closes_the_victim() {
-    let (ours, redis) = pair();
+    let (ours, redis) = Server::pair(&[]);
     for port in [ours.port, redis.port] {
         let mut killer = Conn::connect(port);
         let mut victim = Conn::connect(port);
@@ -451,7 +235,7 @@ fn client_kill_closes_the_victim() {
             killer.cmd(&["CLIENT", "KILL", "ID", &id]),
             Frame::Integer(1)
         );
-        assert!(victim.wait_closed(), "port {port}");
+        assert!(victim.wait_closed(CLOSE_DEADLINE), "port {port}");
         // The caller is skipped by default in the new form...
         let Frame::Integer(me) = killer.cmd(&["CLIENT", "ID"]) else {
             panic!("CLIENT ID is an integer")
@@ -466,13 +250,13 @@ fn client_kill_closes_the_victim() {
             killer.cmd(&["CLIENT", "KILL", "ID", &me, "SKIPME", "no"]),
             Frame::Integer(1)
         );
-        assert!(killer.wait_closed(), "port {port}");
+        assert!(killer.wait_closed(CLOSE_DEADLINE), "port {port}");
     }
 }
 
 #[test]
 fn client_list_has_redis_fields() {
-    let (ours, redis) = pair();
+    let (ours, redis) = Server::pair(&[]);
     let names = |port: u16| {
         let mut c = Conn::connect(port);
         let list = text(&c.cmd(&["CLIENT", "LIST"]));
@@ -486,7 +270,7 @@ fn client_list_has_redis_fields() {
 
 #[test]
 fn monitor_sees_commands_including_its_own() {
-    let (ours, redis) = pair();
+    let (ours, redis) = Server::pair(&[]);
     for port in [ours.port, redis.port] {
         let mut m = Conn::connect(port);
         assert_eq!(m.cmd(&["MONITOR"]), simple("OK"));
@@ -502,13 +286,12 @@ fn monitor_sees_commands_including_its_own() {
 
 #[test]
 fn shutdown_closes_without_a_reply() {
-    for mut server in [Server::spawn(OUR_BIN), Server::spawn(REDIS_BIN)] {
+    for mut server in [Server::start(&[]), Server::redis(&[])] {
         let mut c = server.conn();
         // Nothing of the batch comes back, not even the reply before it.
         c.send_raw(b"PING\r\nSHUTDOWN NOSAVE\r\nPING\r\n");
         let got = c.read_until_closed();
-        assert_eq!(got, b"", "{}", server.bin);
-        let status = server.wait_exit().expect("exited");
-        assert!(status.success(), "{}", server.bin);
+        assert_eq!(got, b"", "{}", server.name());
+        assert!(server.wait_exit().success(), "{}", server.name());
     }
 }

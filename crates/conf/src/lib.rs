@@ -22,6 +22,7 @@ mod tests;
 
 pub use argv::{parse_argv, Argv};
 pub use error::ConfigError;
+pub use util::strerror;
 pub use value::ObufLimit;
 
 use table::{Kind, HIDDEN, IMMUTABLE, PROTECTED, TABLE};

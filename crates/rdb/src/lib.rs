@@ -11,7 +11,8 @@
 //!
 //! * [`save`] writes a whole keyspace: `REDIS0010`, the AUX fields of
 //!   [`AuxFields`], each non-empty database (SELECTDB, RESIZEDB, keys with
-//!   their expiry), EOF and the CRC64.
+//!   their expiry), EOF and the CRC64. [`save_each`] does the same with a
+//!   hook after every key.
 //! * [`Writer`] is the same step by step, for a caller that streams keys
 //!   from elsewhere (a snapshot taken for a replica, a forked child): it
 //!   buffers at most 64 KiB before writing, so neither a file nor a socket
@@ -78,7 +79,7 @@ pub use decode::Limits;
 pub use dump::{dump, restore, verify_dump_payload};
 pub use error::{Error, Result};
 pub use read::{load, load_keyspace, AuxInfo, Entry, Item, LoadOptions, Loaded, Reader};
-pub use write::{save, AuxFields, ReplInfo, SaveOptions, Writer, REDIS_VERSION};
+pub use write::{save, save_each, AuxFields, ReplInfo, SaveOptions, Writer, REDIS_VERSION};
 
 #[cfg(test)]
 mod tests;

@@ -393,8 +393,9 @@ fn c_strtoll(s: &[u8]) -> i64 {
 }
 
 impl AuxInfo {
-    /// Records one field.
-    fn add(&mut self, key: Vec<u8>, value: Vec<u8>) {
+    /// Records one field, parsing the ones Redis interprets (for a
+    /// caller that runs a [`Reader`] itself and meets [`Item::Aux`]).
+    pub fn add(&mut self, key: Vec<u8>, value: Vec<u8>) {
         let text = || String::from_utf8_lossy(&value).into_owned();
         match key.to_ascii_lowercase().as_slice() {
             b"redis-ver" => self.redis_ver = Some(text()),

@@ -214,6 +214,19 @@ impl<W: Write> Writer<W> {
 /// Writes a whole keyspace as one RDB file: every non-empty database in
 /// order, its keys with their TTLs. Returns the writer.
 pub fn save<W: Write>(w: W, ks: &Keyspace, opts: SaveOptions, aux: &AuxFields) -> io::Result<W> {
+    save_each(w, ks, opts, aux, || {})
+}
+
+/// [`save`], calling `after_key` after each key is written: the hook of
+/// Redis's `rdb-key-save-delay` (rdb.c `rdbSaveRio` sleeps there), and a
+/// place to count progress.
+pub fn save_each<W: Write>(
+    w: W,
+    ks: &Keyspace,
+    opts: SaveOptions,
+    aux: &AuxFields,
+    mut after_key: impl FnMut(),
+) -> io::Result<W> {
     let mut writer = Writer::new(w, opts, aux)?;
     for (n, db) in ks.dbs.iter().enumerate() {
         if db.is_empty() {
@@ -222,6 +235,7 @@ pub fn save<W: Write>(w: W, ks: &Keyspace, opts: SaveOptions, aux: &AuxFields) -
         writer.select_db(n, db.len() as u64, db.expires_len() as u64)?;
         for (key, value) in db.iter() {
             writer.entry(key, value, db.expire_at(key))?;
+            after_key();
         }
     }
     writer.finish()

@@ -168,6 +168,8 @@ pub struct Engine {
     pub propagation: Propagation,
     /// Our master, our replicas, WAIT.
     pub role: Role,
+    /// Saving and loading RDB files.
+    pub persist: crate::persist::Persistence,
     /// The command running came from our master (a replica applies it
     /// even to keys whose TTL passed: the master's DEL will follow).
     pub from_master: bool,
@@ -232,6 +234,7 @@ impl Engine {
             config,
             propagation: Propagation::new(replid),
             role: Role::default(),
+            persist: crate::persist::Persistence::default(),
             from_master: false,
             peak_memory: 0,
             startup_memory: 0,
@@ -399,6 +402,10 @@ impl Engine {
             self.reject(client, Some(cmd), err);
             return Outcome::Continue;
         }
+        if let Some(err) = self.disk_error_refusal(client, cmd) {
+            self.reject(client, Some(cmd), err);
+            return Outcome::Continue;
+        }
         if client.resp() == 2
             && !allowed_when_subscribed(cmd)
             && self.pubsub.is_subscribed(client.id)
@@ -411,6 +418,10 @@ impl Engine {
             return Outcome::Continue;
         }
         if let Some(err) = self.replica_refusal(client, cmd, now_ms) {
+            self.reject(client, Some(cmd), err);
+            return Outcome::Continue;
+        }
+        if let Some(err) = self.loading_refusal(cmd) {
             self.reject(client, Some(cmd), err);
             return Outcome::Continue;
         }
@@ -573,10 +584,11 @@ impl Engine {
             handler(&mut ctx, argv)
         };
         if !client.flags.master {
-            let changed = self.dirty != dirty_before;
+            // A save resets `dirty`: only growth is a change.
+            let changed = self.dirty > dirty_before;
             self.propagation.end_command(client.db, argv, changed);
         }
-        if self.dirty != dirty_before
+        if self.dirty > dirty_before
             && cmd.has(flags::WRITE)
             && !(self.watches.is_empty() && self.blocking.is_empty())
         {
@@ -751,8 +763,9 @@ impl Engine {
     // Periodic work
     // ---------------------------------------------------------------
 
-    /// serverCron: active expiry within a time budget, pause expiry, and
-    /// the instantaneous metrics. Call it `hz` times a second.
+    /// serverCron: active expiry within a time budget, pause expiry, the
+    /// instantaneous metrics, and the persistence work (reaping a save
+    /// child, save points). Call it `hz` times a second.
     pub fn cron(&mut self, now_ms: i64) {
         if let Some(p) = self.pause {
             if p.until_ms <= now_ms {
@@ -765,6 +778,7 @@ impl Engine {
             self.active_expire_cycle(now_ms);
         }
         self.ping_replicas(now_ms);
+        self.persistence_cron(now_ms);
     }
 
     /// replicationCron: a PING in the stream every

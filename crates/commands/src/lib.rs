@@ -12,6 +12,7 @@ pub mod latency;
 pub mod ld;
 pub mod meta;
 mod meta_extra;
+pub mod persist;
 pub mod propagate;
 pub mod pubsub;
 pub mod role;

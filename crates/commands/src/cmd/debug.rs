@@ -56,6 +56,7 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
         _ if eq(sub, "populate") && (3..=5).contains(&n) => populate(ctx, argv)?,
         _ if eq(sub, "protocol") && n == 3 => protocol(ctx, argv[2])?,
+        _ if eq(sub, "reload") => reload(ctx, argv)?,
         _ if eq(sub, "change-repl-id") && n == 2 => {
             tracing::warn!("Changing replication IDs after receiving DEBUG change-repl-id");
             let repl = &mut ctx.eng.propagation.repl;
@@ -269,6 +270,38 @@ fn populate(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     Ok(())
 }
 
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the dataset, empties
+/// memory and loads the file back (each step can be left out), which
+/// shows that what is saved loads to the same data. Unlike Redis, a
+/// failed load leaves the dataset as it was instead of half-loaded.
+fn reload(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    let (mut merge, mut flush, mut save) = (false, true, true);
+    for opt in &argv[2..] {
+        if eq(opt, "merge") {
+            merge = true;
+        } else if eq(opt, "noflush") {
+            flush = false;
+        } else if eq(opt, "nosave") {
+            save = false;
+        } else {
+            return Err(CmdError::fixed(
+                "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            ));
+        }
+    }
+    if save {
+        ctx.eng
+            .rdb_save(ctx.now_ms)
+            .map_err(|_| CmdError::fixed("ERR"))?;
+    }
+    ctx.eng
+        .reload_from_disk(flush, merge, ctx.now_ms)
+        .map_err(|_| CmdError::fixed("ERR Error trying to load the RDB dump"))?;
+    tracing::warn!("DB reloaded by DEBUG RELOAD");
+    ctx.client.out.ok();
+    Ok(())
+}
+
 /// DEBUG PROTOCOL <type>: one test value of each RESP type, in the
 /// client's protocol (debug.c).
 fn protocol(ctx: &mut Ctx, name: &[u8]) -> CmdResult {
@@ -359,6 +392,19 @@ fn help(ctx: &mut Ctx, argv: &[&[u8]]) {
             "    Reply with a test value of the specified type. <type> can be: string,",
             "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
             "    true, false.",
+            "RELOAD [option ...]",
+            "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+            "    * MERGE: conflicting keys will be loaded from RDB.",
+            "    * NOFLUSH: the existing database will not be removed before load, but",
+            "      conflicting keys will generate an exception and kill the server.",
+            "    * NOSAVE: the database will be loaded from an existing RDB file.",
+            "    Examples:",
+            "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+            "      the database.",
+            "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+            "      existing RDB file.",
+            "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+            "      file to the database.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

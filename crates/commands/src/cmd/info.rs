@@ -4,7 +4,7 @@
 //! Sections print in Redis's fixed order whatever order they were asked
 //! in, each as a `# Name` header and `field:value` lines ending in CRLF,
 //! with a blank line between sections. Field names and order are 7.0.15's;
-//! values this server does not have (forks, AOF, Lua, defrag) print as an
+//! values this server does not have (AOF, Lua, defrag) print as an
 //! idle Redis prints them.
 
 use crate::engine::{Ctx, Engine, Mode};
@@ -111,7 +111,7 @@ pub fn generate(ctx: &Ctx, wanted: &BTreeSet<&str>) -> String {
             "server" => server(&mut out, e, ctx.now_ms),
             "clients" => clients(&mut out, e, &bufs),
             "memory" => memory(&mut out, e, &bufs),
-            "persistence" => persistence(&mut out, e),
+            "persistence" => persistence(&mut out, e, ctx.now_ms),
             "stats" => stats(&mut out, e),
             "replication" => replication(&mut out, e, ctx.now_ms),
             "cpu" => cpu(&mut out, e),
@@ -385,34 +385,44 @@ fn memory(out: &mut Info, e: &Engine, bufs: &Buffers) {
     out.field("lazyfreed_objects", 0);
 }
 
-fn persistence(out: &mut Info, e: &Engine) {
+/// The persistence section (server.c `genRedisInfoString`): the RDB
+/// child, save status and load progress are real; copy-on-write figures
+/// of a running child and AOF (not implemented) print as an idle Redis.
+fn persistence(out: &mut Info, e: &Engine, now_ms: i64) {
+    let p = &e.persist;
+    let now_s = now_ms / 1000;
     let aof = e.config.get("appendonly").as_deref() == Some("yes");
+    out.field("loading", u8::from(p.loading.is_some()));
     for (name, value) in [
-        ("loading", "0"),
         ("async_loading", "0"),
         ("current_cow_peak", "0"),
         ("current_cow_size", "0"),
         ("current_cow_size_age", "0"),
         ("current_fork_perc", "0.00"),
         ("current_save_keys_processed", "0"),
-        ("current_save_keys_total", "0"),
     ] {
         out.field(name, value);
     }
+    out.field(
+        "current_save_keys_total",
+        p.child.map_or(0, |c| c.keys_total),
+    );
     out.field("rdb_changes_since_last_save", e.dirty);
-    out.field("rdb_bgsave_in_progress", 0);
+    out.field("rdb_bgsave_in_progress", u8::from(p.child.is_some()));
     out.field("rdb_last_save_time", e.lastsave_s);
-    for (name, value) in [
-        ("rdb_last_bgsave_status", "ok"),
-        ("rdb_last_bgsave_time_sec", "-1"),
-        ("rdb_current_bgsave_time_sec", "-1"),
-        ("rdb_saves", "0"),
-        ("rdb_last_cow_size", "0"),
-        ("rdb_last_load_keys_expired", "0"),
-        ("rdb_last_load_keys_loaded", "0"),
-    ] {
-        out.field(name, value);
-    }
+    out.field(
+        "rdb_last_bgsave_status",
+        if p.last_bgsave_ok { "ok" } else { "err" },
+    );
+    out.field("rdb_last_bgsave_time_sec", p.last_bgsave_secs);
+    out.field(
+        "rdb_current_bgsave_time_sec",
+        p.child.map_or(-1, |c| now_s - c.start_s),
+    );
+    out.field("rdb_saves", p.saves);
+    out.field("rdb_last_cow_size", p.last_cow_bytes);
+    out.field("rdb_last_load_keys_expired", p.last_load_keys_expired);
+    out.field("rdb_last_load_keys_loaded", p.last_load_keys_loaded);
     out.field("aof_enabled", aof as u8);
     for (name, value) in [
         ("aof_rewrite_in_progress", "0"),
@@ -429,6 +439,35 @@ fn persistence(out: &mut Info, e: &Engine) {
     ] {
         out.field(name, value);
     }
+    if let Some(l) = &p.loading {
+        loading_progress(out, l, now_s);
+    }
+}
+
+/// The `loading_*` fields while a load runs: progress against the file
+/// size, and a linear estimate of the seconds left (1 until a second
+/// has passed).
+fn loading_progress(out: &mut Info, l: &crate::persist::LoadProgress, now_s: i64) {
+    let (perc, remaining) = if l.total_bytes > 0 {
+        (
+            l.loaded_bytes as f64 / l.total_bytes as f64 * 100.0,
+            l.total_bytes.saturating_sub(l.loaded_bytes),
+        )
+    } else {
+        (0.0, 1)
+    };
+    let elapsed = (now_s - l.start_s).max(0) as u64;
+    let eta = if elapsed == 0 {
+        1
+    } else {
+        elapsed * remaining / (l.loaded_bytes + 1)
+    };
+    out.field("loading_start_time", l.start_s);
+    out.field("loading_total_bytes", l.total_bytes);
+    out.field("loading_rdb_used_mem", l.rdb_used_mem);
+    out.field("loading_loaded_bytes", l.loaded_bytes);
+    out.field("loading_loaded_perc", format!("{perc:.2}"));
+    out.field("loading_eta_seconds", eta);
 }
 
 fn stats(out: &mut Info, e: &Engine) {
@@ -465,10 +504,10 @@ fn stats(out: &mut Info, e: &Engine) {
     out.field("keyspace_misses", s.keyspace_misses);
     out.field("pubsub_channels", e.pubsub.channel_count());
     out.field("pubsub_patterns", e.pubsub.numpat());
+    out.field("pubsubshard_channels", 0);
+    out.field("latest_fork_usec", e.persist.latest_fork_usec);
+    out.field("total_forks", e.persist.total_forks);
     for name in [
-        "pubsubshard_channels",
-        "latest_fork_usec",
-        "total_forks",
         "migrate_cached_sockets",
         "slave_expires_tracked_keys",
         "active_defrag_hits",

@@ -224,8 +224,11 @@ fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     for db in 0..ctx.eng.ks.dbs.len() {
         ctx.eng.signal_db_replaced(db, None);
     }
-    // FLUSHALL always counts as a change, so that it is saved and replicated.
-    ctx.eng.dirty += ctx.eng.ks.flush_all() as u64 + 1;
+    ctx.eng.dirty += ctx.eng.ks.flush_all() as u64;
+    // With save points the empty dataset is saved at once (leaving
+    // nothing to save); replicas get FLUSHALL even when nothing changed.
+    ctx.eng.flushall_reset_rdb(ctx.now_ms);
+    ctx.force_propagation();
     ctx.client.out.ok();
     Ok(())
 }

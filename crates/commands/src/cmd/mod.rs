@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lists;
 pub mod multi;
 pub mod object;
+pub mod persistence;
 pub mod pubsub;
 pub mod replication;
 pub mod reply;
@@ -39,6 +40,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         info::HANDLERS,
         multi::HANDLERS,
         object::HANDLERS,
+        persistence::HANDLERS,
         replication::HANDLERS,
         pubsub::HANDLERS,
         server::HANDLERS,

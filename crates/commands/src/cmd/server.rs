@@ -72,6 +72,7 @@ fn shutdown(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         // it completes right after the batch that asked for it.
         return Err(CmdError::fixed("ERR No shutdown in progress."));
     }
-    ctx.eng.shutdown = Some(req);
-    Ok(())
+    // Saves first when it must; a failed save cancels the shutdown and
+    // is the reply.
+    ctx.eng.prepare_shutdown(req, ctx.now_ms)
 }

@@ -7,10 +7,13 @@
 //! 2-core machine the other core is left to the clients.
 
 mod conn;
+pub mod fork;
 mod host;
+mod load;
 pub mod log;
 mod logo;
 mod replica;
+mod shutdown;
 
 use commands::{Engine, Identity, Mode};
 use conf::Config;
@@ -41,32 +44,7 @@ pub struct Launch {
     pub executable: String,
 }
 
-/// How an RDB is loaded under the current config: the encoding
-/// thresholds, the number of databases, the checksum check, and whether
-/// keys already expired are dropped (a master drops them, a replica keeps
-/// them for its master's DEL).
-pub(crate) fn rdb_load_options(
-    config: &Config,
-    databases: usize,
-    now_ms: i64,
-    drop_expired: bool,
-) -> rdb::LoadOptions {
-    let int = |name: &str| config.int(name).max(0) as usize;
-    rdb::LoadOptions {
-        limits: rdb::Limits {
-            hash_max_listpack_entries: int("hash-max-listpack-entries"),
-            hash_max_listpack_value: int("hash-max-listpack-value"),
-            set_max_intset_entries: int("set-max-intset-entries"),
-            zset_max_listpack_entries: int("zset-max-listpack-entries"),
-            zset_max_listpack_value: int("zset-max-listpack-value"),
-            list_max_listpack_size: config.int("list-max-listpack-size"),
-        },
-        databases,
-        verify_checksum: config.bool("rdbchecksum"),
-        now_ms,
-        drop_expired,
-    }
-}
+pub(crate) use commands::persist::rdb_load_options;
 
 /// Unix time in milliseconds.
 pub fn now_ms() -> i64 {
@@ -143,6 +121,7 @@ async fn serve(launch: Launch) -> i32 {
     let seed = rand::thread_rng().gen();
     let replicaof = config.replicaof();
     let mut engine = Engine::new(config, identity, Box::new(host::ProcessHost), seed);
+    engine.persist.children = Some(Box::new(fork::ProcessChildren::default()));
     if let Some((host, port)) = replicaof {
         engine.set_master(host, port, now_ms());
     }
@@ -158,16 +137,19 @@ async fn serve(launch: Launch) -> i32 {
     if mode == Mode::Standalone {
         tracing::warn!("Server initialized");
     }
+    let mut signals = shutdown::Signals::install();
     for listener in listeners {
         tokio::task::spawn_local(accept_loop(listener, shared.clone()));
+    }
+    if let Err(code) = load::load_at_startup(&shared, &mut signals).await {
+        return code;
     }
     tokio::task::spawn_local(cron(shared.clone()));
     tokio::task::spawn_local(replica::link_cron(shared.clone()));
     // 7.0.15 prints no transport after this; 7.2 added " tcp". Both kinds
     // of scripts grep for the prefix, so the longer line satisfies both.
     tracing::info!("Ready to accept connections tcp");
-    wait_for_shutdown(&shared).await;
-    tracing::warn!("User requested shutdown...");
+    shutdown::wait(&shared, &mut signals).await;
     if !pidfile.is_empty() {
         tracing::info!("Removing the pid file.");
         let _ = std::fs::remove_file(&pidfile);
@@ -291,21 +273,5 @@ fn close_idle_clients(eng: &mut Engine, now: i64) {
             c.flags.close_asap = true;
             c.wake();
         }
-    }
-}
-
-async fn wait_for_shutdown(shared: &Shared) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        shared.shutdown.notified().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => log::signal_line("Received SIGTERM scheduling shutdown..."),
-        _ = int.recv() => log::signal_line("Received SIGINT scheduling shutdown..."),
-        _ = shared.shutdown.notified() => {}
     }
 }

@@ -1,0 +1,241 @@
+//! Snapshot children: `fork(2)` a copy of the server that writes the
+//! keyspace as an RDB while the parent goes on serving (rdb.c
+//! `rdbSaveBackground`, server.c `redisFork`).
+//!
+//! Forking is safe here because the server is one thread (a
+//! `current_thread` runtime): the child is a consistent copy of the whole
+//! process at one instant between two batches, and the operating system
+//! shares its pages copy-on-write, so the parent pays only for the pages
+//! it modifies while the child runs. The child never returns into the
+//! runtime: it writes, reports, and `_exit`s.
+//!
+//! [`fork_snapshot`] is the reusable primitive (replication uses it for a
+//! disk-based or a socket-based full sync). [`ProcessChildren`] is the
+//! engine's [`ChildHost`]: BGSAVE, the save points and SHUTDOWN go through
+//! it, and so should anything that needs the engine to count the child
+//! as its one snapshot child (INFO, "already in progress", reaping in
+//! cron): call [`commands::Engine::bgsave_start`] with a
+//! [`SnapshotTarget`].
+
+use commands::persist::{
+    save_to_file, write_snapshot, ChildExit, ChildHost, ExitHow, Forked, SnapshotJob,
+    SnapshotTarget, SIGUSR1,
+};
+use keyspace::Keyspace;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Instant;
+
+/// A child started by [`fork_snapshot`].
+#[derive(Debug)]
+pub struct SnapshotChild {
+    /// Its pid: reap it with `waitpid`.
+    pub pid: i32,
+    /// How long `fork()` took, µs.
+    pub fork_usec: u64,
+    /// Read end of a pipe on which a child that succeeded writes its
+    /// copy-on-write size (8 bytes, little endian) before exiting; read
+    /// it with [`read_cow_report`] once the child has exited.
+    pub report: OwnedFd,
+}
+
+/// Forks a child that writes `ks` as `job` says, then exits with 0 on
+/// success and 1 on failure:
+///
+/// * [`SnapshotTarget::File`]: `temp-<childpid>.rdb` in the working
+///   directory, fsynced, renamed over the given name, directory fsynced;
+///   "DB saved on disk" or the error is logged by the child, with the
+///   child's pid and role `C`, as in Redis.
+/// * [`SnapshotTarget::Fd`]: the bare RDB stream written to the
+///   descriptor (a pipe, or a replica's socket set to blocking mode),
+///   which the child then closes. Framing such as `$EOF:<mark>` is the
+///   caller's: write it before the fork and after the child exits.
+///
+/// The job's descriptors are closed in the parent when this returns. In
+/// the child every other descriptor (listeners, clients) is closed, so a
+/// client the parent disconnects sees its connection close at once and a
+/// restarted server can bind its port while an old child still writes.
+/// `SIGTERM` and `SIGINT` get their default action in the child, and the
+/// parent stops it with [`SIGUSR1`].
+///
+/// Call it between batches (never while a `RefCell` of the engine is
+/// half-updated): the child sees the keyspace exactly as it is.
+pub fn fork_snapshot(ks: &Keyspace, job: SnapshotJob) -> io::Result<SnapshotChild> {
+    let (report_read, report_write) = pipe()?;
+    let start = Instant::now();
+    // SAFETY: the process is single-threaded (see the module comment), so
+    // the child may run ordinary code; it leaves through `_exit` only.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        child_main(ks, job, report_write);
+    }
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let fork_usec = start.elapsed().as_micros() as u64;
+    drop(job);
+    drop(report_write);
+    Ok(SnapshotChild {
+        pid,
+        fork_usec,
+        report: report_read,
+    })
+}
+
+/// The copy-on-write bytes an exited child reported, if it did.
+pub fn read_cow_report(report: OwnedFd) -> Option<u64> {
+    let mut buf = [0u8; 8];
+    File::from(report).read_exact(&mut buf).ok()?;
+    Some(u64::from_le_bytes(buf))
+}
+
+/// A pipe whose ends are closed on exec: (read, write).
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: pipe2 writes two descriptors into `fds`.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just created and are owned here only.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// The child: write, report, exit.
+fn child_main(ks: &Keyspace, job: SnapshotJob, report: OwnedFd) -> ! {
+    crate::log::set_role(b'C');
+    // SAFETY: resetting dispositions and naming the process have no
+    // preconditions.
+    unsafe {
+        libc::signal(libc::SIGTERM, libc::SIG_DFL);
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(SIGUSR1, libc::SIG_DFL);
+        libc::prctl(libc::PR_SET_NAME, c"redis-rdb-bgsave".as_ptr());
+    }
+    let mut keep = vec![report.as_raw_fd()];
+    if let SnapshotTarget::Fd(fd) = &job.target {
+        keep.push(fd.as_raw_fd());
+    }
+    close_other_fds(&keep);
+    let ok = match job.target {
+        SnapshotTarget::File(name) => save_to_file(ks, &name, &job.params).is_ok(),
+        SnapshotTarget::Fd(fd) => match write_snapshot(File::from(fd), ks, &job.params) {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!("Write error sending DB to replica: {}", conf::strerror(&e));
+                false
+            }
+        },
+    };
+    if ok {
+        report_cow(report);
+    }
+    // SAFETY: `_exit` ends the process without running the parent's
+    // destructors or flushing its buffers a second time.
+    unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+}
+
+/// Closes every descriptor above stderr except `keep` (server.c
+/// `closeChildUnusedResourceAfterFork` closes the listeners).
+fn close_other_fds(keep: &[RawFd]) {
+    let fds: Vec<RawFd> = match std::fs::read_dir("/proc/self/fd") {
+        Ok(dir) => dir
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect(),
+        Err(_) => return,
+    };
+    for fd in fds {
+        if fd > 2 && !keep.contains(&fd) {
+            // SAFETY: closing a descriptor nothing in the child uses again
+            // (the directory handle above is already closed: EBADF).
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
+/// server.c `sendChildCowInfo`: logs the memory this child's pages cost
+/// by being copied (its `Private_Dirty`), and sends it to the parent.
+fn report_cow(report: OwnedFd) {
+    let bytes = private_dirty_bytes();
+    let mb = bytes >> 20;
+    tracing::info!("Fork CoW for RDB: current {mb} MB, peak {mb} MB, average {mb} MB");
+    let _ = File::from(report).write_all(&bytes.to_le_bytes());
+}
+
+/// `Private_Dirty` of this process in bytes (zmalloc.c
+/// `zmalloc_get_private_dirty`), from /proc/self/smaps_rollup.
+fn private_dirty_bytes() -> u64 {
+    let text = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("Private_Dirty:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// The engine's [`ChildHost`]: real processes, reaped with `waitpid`.
+#[derive(Debug, Default)]
+pub struct ProcessChildren {
+    /// The report pipe of each running child.
+    reports: HashMap<i32, OwnedFd>,
+}
+
+impl ProcessChildren {
+    /// How child `pid` ended, from its wait status, with its report.
+    fn exited(&mut self, pid: i32, status: libc::c_int) -> ChildExit {
+        let how = if libc::WIFSIGNALED(status) {
+            ExitHow::Signal(libc::WTERMSIG(status))
+        } else {
+            ExitHow::Code(libc::WEXITSTATUS(status))
+        };
+        ChildExit {
+            how,
+            cow_bytes: self.reports.remove(&pid).and_then(read_cow_report),
+        }
+    }
+
+    /// `waitpid(pid)` with `flags`; a child that cannot be waited for
+    /// (reaped elsewhere) counts as failed rather than running forever.
+    fn wait(&mut self, pid: i32, flags: libc::c_int) -> Option<ChildExit> {
+        let mut status = 0;
+        // SAFETY: waitpid writes only into `status`.
+        let r = unsafe { libc::waitpid(pid, &mut status, flags) };
+        if r == pid {
+            return Some(self.exited(pid, status));
+        }
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            tracing::warn!(
+                "waitpid() returned an error: {}. child_type: RDB, child_pid = {pid}",
+                conf::strerror(&e)
+            );
+            self.reports.remove(&pid);
+            return Some(ChildExit {
+                how: ExitHow::Code(1),
+                cow_bytes: None,
+            });
+        }
+        None
+    }
+}
+
+impl ChildHost for ProcessChildren {
+    fn fork_snapshot(&mut self, ks: &Keyspace, job: SnapshotJob) -> io::Result<Forked> {
+        let child = fork_snapshot(ks, job)?;
+        self.reports.insert(child.pid, child.report);
+        Ok(Forked {
+            pid: child.pid,
+            fork_usec: child.fork_usec,
+        })
+    }
+
+    fn try_reap(&mut self, pid: i32) -> Option<ChildExit> {
+        self.wait(pid, libc::WNOHANG)
+    }
+
+    fn kill(&mut self, pid: i32) -> Option<ChildExit> {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(pid, SIGUSR1) };
+        self.wait(pid, 0)
+    }
+}

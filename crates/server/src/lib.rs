@@ -141,8 +141,10 @@ async fn serve(launch: Launch) -> i32 {
     for listener in listeners {
         tokio::task::spawn_local(accept_loop(listener, shared.clone()));
     }
-    if let Err(code) = load::load_at_startup(&shared, &mut signals).await {
-        return code;
+    match load::load_at_startup(&shared, &mut signals).await {
+        Ok(true) => {}
+        Ok(false) => return shutdown::finish(&pidfile, mode),
+        Err(code) => return code,
     }
     tokio::task::spawn_local(cron(shared.clone()));
     tokio::task::spawn_local(replica::link_cron(shared.clone()));
@@ -150,16 +152,7 @@ async fn serve(launch: Launch) -> i32 {
     // of scripts grep for the prefix, so the longer line satisfies both.
     tracing::info!("Ready to accept connections tcp");
     shutdown::wait(&shared, &mut signals).await;
-    if !pidfile.is_empty() {
-        tracing::info!("Removing the pid file.");
-        let _ = std::fs::remove_file(&pidfile);
-    }
-    if mode == Mode::Sentinel {
-        tracing::warn!("Sentinel is now ready to exit, bye bye...");
-    } else {
-        tracing::warn!("Redis is now ready to exit, bye bye...");
-    }
-    0
+    shutdown::finish(&pidfile, mode)
 }
 
 /// Binds every `bind` address; an address prefixed with `-` may fail

@@ -14,18 +14,19 @@ use commands::persist::load::LoadError;
 use commands::Mode;
 use std::time::Instant;
 
-/// Loads `dir`/`dbfilename` if it exists. `Err` carries the exit code.
-/// A shutdown asked for meanwhile (SHUTDOWN, a signal) ends the load
-/// early, without saving, and returns `Ok`: the caller finds it pending.
-pub(crate) async fn load_at_startup(shared: &Shared, signals: &mut Signals) -> Result<(), i32> {
+/// Loads `dir`/`dbfilename` if it exists: true when the server may go
+/// on, false when a shutdown was asked for meanwhile (SHUTDOWN, a
+/// signal: the load stopped and nothing was saved). `Err` carries the
+/// exit code of a failed load.
+pub(crate) async fn load_at_startup(shared: &Shared, signals: &mut Signals) -> Result<bool, i32> {
     if shared.engine.borrow().identity.mode == Mode::Sentinel {
-        return Ok(());
+        return Ok(true);
     }
     let start = Instant::now();
     let opened = shared.engine.borrow_mut().begin_loading(now_ms());
     let mut loader = match opened {
         Ok(Some(loader)) => loader,
-        Ok(None) => return Ok(()),
+        Ok(None) => return Ok(true),
         Err(e) => return Err(fail(&e, 0)),
     };
     loop {
@@ -41,7 +42,7 @@ pub(crate) async fn load_at_startup(shared: &Shared, signals: &mut Signals) -> R
             _ = tokio::task::yield_now() => {}
         }
         if shared.engine.borrow().shutdown.is_some() {
-            return Ok(());
+            return Ok(false);
         }
     }
     shared.engine.borrow_mut().finish_loading(&loader);
@@ -49,7 +50,7 @@ pub(crate) async fn load_at_startup(shared: &Shared, signals: &mut Signals) -> R
         "DB loaded from disk: {:.3} seconds",
         start.elapsed().as_secs_f64()
     );
-    Ok(())
+    Ok(true)
 }
 
 /// Logs a failed load as Redis does and gives the exit code.

@@ -7,6 +7,7 @@
 //! logs "Error trying to save the DB, can't exit." and keeps running.
 
 use crate::{log, now_ms, Shared};
+use commands::Mode;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 /// The shutdown signals, installed once at start-up so that a signal
@@ -70,4 +71,20 @@ pub(crate) async fn wait(shared: &Shared, signals: &mut Signals) {
             _ = shared.shutdown.notified() => {}
         }
     }
+}
+
+/// The last steps of server.c `finishShutdown`, once the dataset is
+/// saved: the pid file goes, the last line is logged. Returns the exit
+/// code.
+pub(crate) fn finish(pidfile: &str, mode: Mode) -> i32 {
+    if !pidfile.is_empty() {
+        tracing::info!("Removing the pid file.");
+        let _ = std::fs::remove_file(pidfile);
+    }
+    if mode == Mode::Sentinel {
+        tracing::warn!("Sentinel is now ready to exit, bye bye...");
+    } else {
+        tracing::warn!("Redis is now ready to exit, bye bye...");
+    }
+    0
 }

@@ -49,6 +49,16 @@ pub fn load_text(cfg: &mut Config, text: &str) -> Result<(), ConfigError> {
                 reading_file: true,
                 save_loaded: &mut cfg.save_loaded,
             };
+            // A multi-argument parameter given one non-empty argument
+            // (`--save "60 1"` from the command line) is split like a
+            // line, so `save ""` still means "no save points".
+            let split;
+            let args = if d.flags & MULTI_ARG != 0 && args.len() == 1 && !args[0].is_empty() {
+                split = resp::split_args(&args[0]).unwrap_or_default();
+                &split[..]
+            } else {
+                args
+            };
             let v = value::parse(d, args, &cfg.values[i], &mut ctx).map_err(|r| err(&r))?;
             cfg.values[i] = v;
             continue;

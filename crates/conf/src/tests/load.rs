@@ -60,6 +60,11 @@ fn repeated_save_lines_accumulate_and_save_empty_clears() {
     );
     assert_eq!(loaded("save \"\"\n").save_params(), vec![]);
     assert_eq!(loaded("save 10 1 20 2\n").get("save").unwrap(), "10 1 20 2");
+    // One quoted argument is split (config.c: `--save "60 1"`).
+    assert_eq!(
+        loaded("save \"10 1 20 2\"\n").save_params(),
+        vec![(10, 1), (20, 2)]
+    );
     assert!(load_err("save 10\n").ends_with("Invalid save parameters\n"));
     assert!(load_err("save 0 1\n").ends_with("Invalid save parameters\n"));
 }

@@ -49,7 +49,8 @@ impl LoadError {
         };
         match self {
             LoadError::Open(_) => {}
-            LoadError::Rdb(rdb::Error::Truncated) => {
+            // rio.c reads through stdio: a failed read is a short read.
+            LoadError::Rdb(rdb::Error::Truncated | rdb::Error::Io(_)) => {
                 tracing::warn!("Short read or OOM loading DB. Unrecoverable error, aborting now.");
                 // Redis 7.0.15 reports this from line 3249 of rdb.c.
                 internal("3249", "Unexpected EOF reading RDB file");
@@ -72,7 +73,6 @@ impl LoadError {
             LoadError::Rdb(rdb::Error::Corrupt(msg) | rdb::Error::Unsupported(msg)) => {
                 tracing::warn!("Internal error in RDB reading offset {offset} -> {msg}")
             }
-            LoadError::Rdb(rdb::Error::Io(_)) => {}
             LoadError::Duplicate { key, db } => {
                 tracing::warn!("RDB has duplicated key '{key}' in DB {db}")
             }
@@ -84,11 +84,11 @@ impl LoadError {
 
     /// The `strerror` text Redis gives as the reason in "Fatal error
     /// loading the DB: <reason>. Exiting.", for the failures it reports
-    /// through `errno` rather than as corruption: an unreadable file, a
-    /// wrong signature or an RDB version it cannot handle (EINVAL).
+    /// through `errno` rather than as corruption: a file it cannot open,
+    /// a wrong signature or an RDB version it cannot handle (EINVAL).
     pub fn errno_text(&self) -> Option<String> {
         match self {
-            LoadError::Open(e) | LoadError::Rdb(rdb::Error::Io(e)) => Some(conf::strerror(e)),
+            LoadError::Open(e) => Some(conf::strerror(e)),
             LoadError::Rdb(rdb::Error::Corrupt(msg)) if msg.starts_with("Wrong signature") => {
                 Some("Invalid argument".to_string())
             }
@@ -362,8 +362,10 @@ impl Engine {
     /// DEBUG RELOAD's load (debug.c): reads the whole dump file into a
     /// new keyspace, then replaces the dataset with it (`flush`) or adds
     /// it to the dataset, where a key present in both fails the reload
-    /// unless `merge` lets the file's value win. Nothing changes unless
-    /// the file loads completely. Failures are logged.
+    /// unless `merge` lets the file's value win. A file that does not
+    /// load completely changes nothing (Redis would exit); a missing file
+    /// with `flush` leaves the dataset empty, as in Redis. Failures are
+    /// logged.
     pub fn reload_from_disk(
         &mut self,
         flush: bool,
@@ -373,7 +375,13 @@ impl Engine {
         let opts = self.disk_load_options(now_ms);
         let mut loader = match Loader::open(&self.config.string("dbfilename"), opts, false) {
             Ok(Some(l)) => l,
-            Ok(None) => return Err(Failed),
+            Ok(None) => {
+                // Redis empties memory before it finds there is no file.
+                if flush {
+                    self.replace_keyspace(Keyspace::new(self.ks.dbs.len()));
+                }
+                return Err(Failed);
+            }
             Err(e) => {
                 e.log(0);
                 return Err(Failed);
@@ -388,10 +396,7 @@ impl Engine {
         self.persist.last_load_keys_loaded = loader.keys_loaded();
         self.persist.last_load_keys_expired = loader.keys_expired();
         if flush {
-            for db in 0..self.ks.dbs.len() {
-                self.signal_db_replaced(db, None);
-            }
-            self.ks = fresh;
+            self.replace_keyspace(fresh);
             return Ok(());
         }
         if !merge {
@@ -423,5 +428,13 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// Replaces every database, telling watchers (db.c `emptyData`).
+    fn replace_keyspace(&mut self, ks: Keyspace) {
+        for db in 0..self.ks.dbs.len() {
+            self.signal_db_replaced(db, None);
+        }
+        self.ks = ks;
     }
 }

@@ -44,6 +44,12 @@ const BGSAVE_RETRY_DELAY_S: i64 = 5;
 /// whitelists it: a child ended by it is not a failed save.
 pub const SIGUSR1: i32 = 10;
 
+/// How a child we killed ended, when the host could not tell.
+const KILLED: ChildExit = ChildExit {
+    how: ExitHow::Signal(SIGUSR1),
+    cow_bytes: None,
+};
+
 /// The reply of SHUTDOWN when the final save fails.
 const SHUTDOWN_FAILED: CmdError = CmdError::fixed("ERR Errors trying to SHUTDOWN. Check logs.");
 
@@ -459,11 +465,7 @@ impl Engine {
             .children
             .as_mut()
             .and_then(|h| h.kill(child.pid));
-        let exit = exit.unwrap_or(ChildExit {
-            how: ExitHow::Signal(SIGUSR1),
-            cow_bytes: None,
-        });
-        self.child_done(exit, now_ms);
+        self.child_done(exit.unwrap_or(KILLED), now_ms);
     }
 
     /// FLUSHALL's reset of the saved state (db.c
@@ -557,10 +559,19 @@ impl Engine {
             req.nosave = true;
         }
         tracing::warn!("User requested shutdown...");
-        if self.has_rdb_child() {
+        // The child could overwrite the final save: it goes first. An
+        // exiting server does not report it; one that stays up does, as
+        // its cron would.
+        let killed = self.persist.child.take().map(|child| {
             tracing::warn!("There is a child saving an .rdb. Killing it!");
-            self.kill_rdb_child(now_ms);
-        }
+            let exit = self
+                .persist
+                .children
+                .as_mut()
+                .and_then(|h| h.kill(child.pid));
+            file::remove_temp_file(child.pid);
+            (child, exit)
+        });
         if (!self.config.save_params().is_empty() && !req.nosave) || req.save {
             tracing::info!("Saving the final RDB snapshot before exiting.");
             if self.rdb_save(now_ms).is_err() {
@@ -569,6 +580,10 @@ impl Engine {
                 } else {
                     tracing::warn!("Error trying to save the DB, can't exit.");
                     tracing::warn!("Errors trying to shut down the server. Check the logs for more information.");
+                    if let Some((child, exit)) = killed {
+                        self.persist.child = Some(child);
+                        self.child_done(exit.unwrap_or(KILLED), now_ms);
+                    }
                     return Err(SHUTDOWN_FAILED);
                 }
             }

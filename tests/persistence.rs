@@ -46,6 +46,18 @@ fn redis_in(dir: &Path, extra: &[&str]) -> Server {
     server_in(REDIS_BIN, dir, extra)
 }
 
+/// A new directory holding `bytes` as its `dump.rdb`.
+fn dir_with_dump(bytes: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dump.rdb"), bytes).unwrap();
+    dir
+}
+
+/// The `dump.rdb` of `dir`.
+fn dump_of(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join("dump.rdb")).expect("dump.rdb")
+}
+
 /// One field of an INFO section.
 fn info(c: &mut Conn, section: &str, field: &str) -> String {
     let text = text(&c.cmd(&["INFO", section]));
@@ -290,12 +302,7 @@ fn dumps_load_in_redis_and_back() {
     fill(&mut c);
     let our_digest = digest(&mut c);
     assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
-    let redis_dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        ours_dir.path().join("dump.rdb"),
-        redis_dir.path().join("dump.rdb"),
-    )
-    .unwrap();
+    let redis_dir = dir_with_dump(&dump_of(ours_dir.path()));
     let r = redis_in(redis_dir.path(), &[]);
     let mut rc = r.conn();
     assert_eq!(digest(&mut rc), our_digest, "Redis loading our dump");
@@ -308,12 +315,7 @@ fn dumps_load_in_redis_and_back() {
     fill(&mut rc2);
     assert_eq!(digest(&mut rc2), our_digest);
     assert_eq!(rc2.cmd(&["SAVE"]), simple("OK"));
-    let back_dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        r2_dir.path().join("dump.rdb"),
-        back_dir.path().join("dump.rdb"),
-    )
-    .unwrap();
+    let back_dir = dir_with_dump(&dump_of(r2_dir.path()));
     let back = ours_in(back_dir.path(), &[]);
     assert_eq!(digest(&mut back.conn()), our_digest, "loading Redis's dump");
 }
@@ -333,8 +335,7 @@ fn keys_expired_while_down_are_dropped_at_load() {
     poll_until(Duration::from_secs(5), || {
         (set_at.elapsed() > Duration::from_millis(400)).then_some(())
     });
-    let copy = tempfile::tempdir().unwrap();
-    std::fs::copy(dir.path().join("dump.rdb"), copy.path().join("dump.rdb")).unwrap();
+    let copy = dir_with_dump(&dump_of(dir.path()));
     for s in [ours_in(dir.path(), &[]), redis_in(copy.path(), &[])] {
         let mut c = s.conn();
         assert_eq!(c.cmd(&["DBSIZE"]), Frame::Integer(1), "{}", s.name());
@@ -615,7 +616,7 @@ fn a_killed_save_never_leaves_a_torn_dump() {
     let mut c = s.conn();
     assert_eq!(c.cmd(&["DEBUG", "POPULATE", "300"]), simple("OK"));
     assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
-    let saved = std::fs::read(dir.path().join("dump.rdb")).unwrap();
+    let saved = dump_of(dir.path());
     assert_eq!(c.cmd(&["DEBUG", "POPULATE", "600", "other"]), simple("OK"));
     let delay = ["CONFIG", "SET", "rdb-key-save-delay", "10000"];
     assert_eq!(c.cmd(&delay), simple("OK"));
@@ -645,7 +646,7 @@ fn a_killed_save_never_leaves_a_torn_dump() {
     );
     assert_in_order(&s.log(), &["Background saving terminated by signal 9"]);
     assert!(!temp.exists(), "temp file left behind");
-    assert_eq!(std::fs::read(dir.path().join("dump.rdb")).unwrap(), saved);
+    assert_eq!(dump_of(dir.path()), saved);
 }
 
 // ---------------------------------------------------------------------------
@@ -882,7 +883,7 @@ fn damaged_dump_files_are_refused() {
     fill(&mut c);
     assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
     drop(s);
-    let good = std::fs::read(dir.path().join("dump.rdb")).unwrap();
+    let good = dump_of(dir.path());
     let n = good.len();
     let mut variants: Vec<(String, Vec<u8>)> = Vec::new();
     for cut in [0, 5, 9, 40, n / 3, n / 2, n - 9, n - 1] {
@@ -908,8 +909,7 @@ fn damaged_dump_files_are_refused() {
     for (what, bytes) in variants {
         let mut seen = Vec::new();
         for bin in [OUR_BIN, REDIS_BIN] {
-            let d = tempfile::tempdir().unwrap();
-            std::fs::write(d.path().join("dump.rdb"), &bytes).unwrap();
+            let d = dir_with_dump(&bytes);
             let (code, log) = run_failing(bin, d.path());
             assert_eq!(code, Some(1), "{what}: {bin} exit\n{log}");
             assert!(!log.contains("Ready to accept"), "{what}: {bin} served");
@@ -946,7 +946,7 @@ fn clients_get_loading_while_the_dump_loads() {
     );
     assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
     drop(s);
-    let saved = std::fs::read(dir.path().join("dump.rdb")).unwrap();
+    let saved = dump_of(dir.path());
     // Slow enough to watch: 100 µs per key, events every KiB.
     let slow = [
         "--key-load-delay",
@@ -959,8 +959,7 @@ fn clients_get_loading_while_the_dump_loads() {
     ];
     let mut replies = Vec::new();
     for bin in [OUR_BIN, REDIS_BIN] {
-        let d = tempfile::tempdir().unwrap();
-        std::fs::write(d.path().join("dump.rdb"), &saved).unwrap();
+        let d = dir_with_dump(&saved);
         let s = server_in(bin, d.path(), &slow);
         let mut c = s.conn();
         let mut got = vec![
@@ -1012,7 +1011,7 @@ fn clients_get_loading_while_the_dump_loads() {
                 &["Received shutdown signal during loading, scheduling shutdown."],
             );
         }
-        assert_eq!(std::fs::read(dir.path().join("dump.rdb")).unwrap(), saved);
+        assert_eq!(dump_of(dir.path()), saved);
     }
 }
 

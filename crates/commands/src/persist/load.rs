@@ -140,6 +140,9 @@ pub struct Loader {
     merge: bool,
     /// Unix seconds of the load, for the age of the file.
     now_s: i64,
+    /// The file ends in a zero checksum (saved with `rdbchecksum no`)
+    /// and checksums are verified: Redis says it cannot check.
+    unchecked: bool,
 }
 
 impl Loader {
@@ -156,6 +159,11 @@ impl Loader {
             Err(e) => return Err(LoadError::Open(e)),
         };
         let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut tail = [0xffu8; 8];
+        if total_bytes >= 8 {
+            use std::os::unix::fs::FileExt;
+            let _ = file.read_exact_at(&mut tail, total_bytes - 8);
+        }
         let read = Rc::new(Cell::new(0));
         let counted = Counted {
             inner: BufReader::with_capacity(READ_BUFFER_BYTES, file),
@@ -171,6 +179,7 @@ impl Loader {
             keys_loaded: 0,
             merge,
             now_s: opts.now_ms / 1000,
+            unchecked: opts.verify_checksum && tail == [0; 8],
         }))
     }
 
@@ -239,6 +248,9 @@ impl Loader {
         };
         self.progress_bytes = self.read.get();
         if done {
+            if self.unchecked && self.reader.version() >= 5 {
+                tracing::warn!("RDB file was saved with checksum disabled: no check performed.");
+            }
             let skipped = self.reader.empty_keys_skipped();
             if skipped > 0 {
                 tracing::warn!(

@@ -378,6 +378,9 @@ impl Engine {
     /// save only once [`BGSAVE_RETRY_DELAY_S`] passed), then a scheduled
     /// BGSAVE.
     pub fn persistence_cron(&mut self, now_ms: i64) {
+        if self.identity.mode == Mode::Sentinel {
+            return;
+        }
         let now_s = now_ms / 1000;
         let retry_ok = self.persist.last_bgsave_ok
             || now_s - self.persist.last_bgsave_try_s > BGSAVE_RETRY_DELAY_S;

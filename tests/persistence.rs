@@ -926,6 +926,34 @@ fn damaged_dump_files_are_refused() {
     }
 }
 
+/// A file saved with `rdbchecksum no` (a zero checksum) loads, with
+/// Redis's warning that it could not be checked.
+#[test]
+fn a_zero_checksum_loads_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ours_in(dir.path(), &[]);
+    let mut c = s.conn();
+    fill(&mut c);
+    let before = digest(&mut c);
+    assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
+    drop(s);
+    let mut bytes = dump_of(dir.path());
+    let n = bytes.len();
+    bytes[n - 8..].fill(0);
+    for bin in [OUR_BIN, REDIS_BIN] {
+        let d = dir_with_dump(&bytes);
+        let s = server_in(bin, d.path(), &[]);
+        assert_eq!(digest(&mut s.conn()), before, "{bin}");
+        assert_in_order(
+            &s.log(),
+            &[
+                "RDB file was saved with checksum disabled: no check performed.",
+                "Done loading RDB, keys loaded: ",
+            ],
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Loading
 // ---------------------------------------------------------------------------

@@ -58,6 +58,12 @@ fn dump_of(dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join("dump.rdb")).expect("dump.rdb")
 }
 
+/// BGSAVE, then a poll until INFO shows the child gone.
+fn bgsave_and_wait(c: &mut Conn, deadline: Duration) {
+    assert_eq!(c.cmd(&["BGSAVE"]), simple("Background saving started"));
+    wait_info(c, "persistence", "rdb_bgsave_in_progress", "0", deadline);
+}
+
 /// One field of an INFO section.
 fn info(c: &mut Conn, section: &str, field: &str) -> String {
     let text = text(&c.cmd(&["INFO", section]));
@@ -433,14 +439,7 @@ fn bgsave_under_writes(s: &Server) -> Stall {
         .expect("the writer runs");
         let mut c = s.conn();
         let from = Instant::now();
-        assert_eq!(c.cmd(&["BGSAVE"]), simple("Background saving started"));
-        wait_info(
-            &mut c,
-            "persistence",
-            "rdb_bgsave_in_progress",
-            "0",
-            Duration::from_secs(300),
-        );
+        bgsave_and_wait(&mut c, Duration::from_secs(300));
         let to = Instant::now();
         stop.store(true, Ordering::SeqCst);
         let log = writer.join().expect("writer");
@@ -525,14 +524,7 @@ fn bgsave_child_logs_under_its_own_pid() {
     let s = ours_in(dir.path(), &[]);
     let mut c = s.conn();
     fill(&mut c);
-    assert_eq!(c.cmd(&["BGSAVE"]), simple("Background saving started"));
-    wait_info(
-        &mut c,
-        "persistence",
-        "rdb_bgsave_in_progress",
-        "0",
-        EXIT_DEADLINE,
-    );
+    bgsave_and_wait(&mut c, EXIT_DEADLINE);
     let log = s.log();
     let child: u32 = messages(&log)
         .iter()

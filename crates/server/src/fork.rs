@@ -49,9 +49,10 @@ pub struct SnapshotChild {
 ///   "DB saved on disk" or the error is logged by the child, with the
 ///   child's pid and role `C`, as in Redis.
 /// * [`SnapshotTarget::Fd`]: the bare RDB stream written to the
-///   descriptor (a pipe, or a replica's socket set to blocking mode),
-///   which the child then closes. Framing such as `$EOF:<mark>` is the
-///   caller's: write it before the fork and after the child exits.
+///   descriptor (a pipe, or a replica's socket; non-blocking is fine: the
+///   child waits with `poll(2)`), which the child then closes. Framing
+///   such as `$EOF:<mark>` is the caller's: write it before the fork and
+///   after the child exits.
 ///
 /// The job's descriptors are closed in the parent when this returns. In
 /// the child every other descriptor (listeners, clients) is closed, so a
@@ -120,7 +121,7 @@ fn child_main(ks: &Keyspace, job: SnapshotJob, report: OwnedFd) -> ! {
     close_other_fds(&keep);
     let ok = match job.target {
         SnapshotTarget::File(name) => save_to_file(ks, &name, &job.params).is_ok(),
-        SnapshotTarget::Fd(fd) => match write_snapshot(File::from(fd), ks, &job.params) {
+        SnapshotTarget::Fd(fd) => match write_snapshot(Waiting(File::from(fd)), ks, &job.params) {
             Ok(_) => true,
             Err(e) => {
                 tracing::warn!("Write error sending DB to replica: {}", conf::strerror(&e));
@@ -134,6 +135,34 @@ fn child_main(ks: &Keyspace, job: SnapshotJob, report: OwnedFd) -> ! {
     // SAFETY: `_exit` ends the process without running the parent's
     // destructors or flushing its buffers a second time.
     unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+}
+
+/// A descriptor written as if it were blocking: when it would block,
+/// the child waits for it with `poll(2)`. (Its flags are shared with the
+/// parent's copy, so O_NONBLOCK is left as it is.)
+struct Waiting(File);
+
+impl Write for Waiting {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            match self.0.write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let mut p = libc::pollfd {
+                        fd: self.0.as_raw_fd(),
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    };
+                    // SAFETY: poll reads and writes only `p`.
+                    unsafe { libc::poll(&mut p, 1, -1) };
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Closes every descriptor above stderr except `keep` (server.c
@@ -237,5 +266,89 @@ impl ChildHost for ProcessChildren {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(pid, SIGUSR1) };
         self.wait(pid, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Goal: a forked child streams exactly the RDB of the keyspace at the
+    //! fork into a (non-blocking) pipe, and a child can be killed and
+    //! reaped with SIGUSR1. Reference: rdb.c `rdbSaveToSlavesSockets`,
+    //! `killRDBChild`.
+    use super::*;
+    use commands::persist::SnapshotParams;
+    use keyspace::Value;
+
+    fn job(fd: OwnedFd, key_save_delay: i64) -> SnapshotJob {
+        SnapshotJob {
+            target: SnapshotTarget::Fd(fd),
+            params: SnapshotParams {
+                opts: rdb::SaveOptions::default(),
+                aux: rdb::AuxFields::new(0, 0),
+                key_save_delay,
+                incremental_fsync: false,
+            },
+        }
+    }
+
+    /// A pipe whose write end is non-blocking, as tokio's are.
+    fn nonblocking_pipe() -> (File, OwnedFd) {
+        let (r, w) = pipe().unwrap();
+        // SAFETY: setting a flag on a descriptor we own.
+        unsafe { libc::fcntl(w.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+        (File::from(r), w)
+    }
+
+    #[test]
+    fn child_streams_the_keyspace_into_a_pipe() {
+        let mut ks = Keyspace::new(16);
+        // More than a pipe holds (64 KiB), so the child meets EAGAIN.
+        for i in 0..2000 {
+            let value = format!("{i:0>100}");
+            ks.dbs[i % 3].add(
+                format!("key:{i}").as_bytes(),
+                Value::from_bytes(value.as_bytes()),
+            );
+        }
+        let (mut read, write) = nonblocking_pipe();
+        let mut children = ProcessChildren::default();
+        let forked = children.fork_snapshot(&ks, job(write, 0)).unwrap();
+        // The child changes nothing here: the parent's keyspace can move on.
+        ks.dbs[0].clear();
+        let mut bytes = Vec::new();
+        read.read_to_end(&mut bytes).unwrap();
+        let exit = poll_exit(&mut children, forked.pid);
+        assert_eq!(exit.how, ExitHow::Code(0));
+        assert!(exit.cow_bytes.is_some());
+        let (loaded, info) = rdb::load_keyspace(&bytes[..], &rdb::LoadOptions::default()).unwrap();
+        assert_eq!(info.keys_loaded, 2000);
+        assert_eq!(loaded.dbs[0].len(), 667);
+    }
+
+    #[test]
+    fn killed_child_is_reaped_as_signalled() {
+        let mut ks = Keyspace::new(16);
+        ks.dbs[0].add(b"a", Value::from_bytes(b"1"));
+        ks.dbs[0].add(b"b", Value::from_bytes(b"2"));
+        let (_read, write) = nonblocking_pipe();
+        let mut children = ProcessChildren::default();
+        // A second per key: the child is still writing when killed.
+        let forked = children.fork_snapshot(&ks, job(write, 1_000_000)).unwrap();
+        assert_eq!(children.try_reap(forked.pid), None);
+        let exit = children.kill(forked.pid).unwrap();
+        assert_eq!(exit.how, ExitHow::Signal(SIGUSR1));
+        assert_eq!(exit.cow_bytes, None);
+    }
+
+    /// Polls `try_reap` until the child has exited (bounded).
+    fn poll_exit(children: &mut ProcessChildren, pid: i32) -> ChildExit {
+        let end = Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(exit) = children.try_reap(pid) {
+                return exit;
+            }
+            assert!(Instant::now() < end, "child {pid} did not exit");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 }

@@ -706,7 +706,10 @@ impl Engine {
 
     /// A key's value for reading, after lazy expiry; counts hits and misses.
     pub fn lookup_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Value> {
-        self.expire_if_needed(db, key, now_ms);
+        if self.expire_if_needed(db, key, now_ms) {
+            self.stats.keyspace_misses += 1;
+            return None;
+        }
         match self.ks.dbs[db].get_mut(key) {
             Some(v) => {
                 self.stats.keyspace_hits += 1;
@@ -723,8 +726,8 @@ impl Engine {
     /// Like [`Engine::lookup_read`] but without updating the access time
     /// (`LOOKUP_NOTOUCH`: EXISTS, TYPE, TTL).
     pub fn lookup_read_notouch(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&Value> {
-        self.expire_if_needed(db, key, now_ms);
-        let found = self.ks.dbs[db].get(key);
+        let expired = self.expire_if_needed(db, key, now_ms);
+        let found = self.ks.dbs[db].get(key).filter(|_| !expired);
         if found.is_some() {
             self.stats.keyspace_hits += 1;
         } else {
@@ -735,7 +738,9 @@ impl Engine {
 
     /// A key's value for writing, after lazy expiry (no hit/miss counting).
     pub fn lookup_write(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Value> {
-        self.expire_if_needed(db, key, now_ms);
+        if self.expire_if_needed(db, key, now_ms) {
+            return None;
+        }
         let v = self.ks.dbs[db].get_mut(key)?;
         v.touch(now_ms);
         Some(v)
@@ -743,8 +748,7 @@ impl Engine {
 
     /// True if the key exists (after lazy expiry), without touching it.
     pub fn exists(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
-        self.expire_if_needed(db, key, now_ms);
-        self.ks.dbs[db].contains(key)
+        !self.expire_if_needed(db, key, now_ms) && self.ks.dbs[db].contains(key)
     }
 
     // ---------------------------------------------------------------

@@ -78,18 +78,18 @@ fn main() {
         match read {
             Ok(s) => text = s,
             Err(e) => {
-                eprintln!("Fatal error, can't open config file '{file}': {e}");
+                tracing::warn!(
+                    "Fatal error, can't open config file '{file}': {}",
+                    strerror(&e)
+                );
                 exit(1);
             }
         }
     }
     text.push('\n');
     text.push_str(&argv.text_options);
-    let mut config = conf::Config::new(sentinel);
-    if let Err(e) = config.load_str(&text) {
-        eprint!("{e}");
-        exit(1);
-    }
+    // Resolved before the config is applied: `dir` changes the working
+    // directory, and CONFIG REWRITE must find the file given.
     let config_file = argv
         .config_file
         .as_ref()
@@ -99,6 +99,11 @@ fn main() {
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| f.clone())
         });
+    let mut config = conf::Config::new(sentinel);
+    if let Err(e) = config.load_str(&text) {
+        eprint!("{e}");
+        exit(1);
+    }
     server::log::configure(&config.string("loglevel"), &config.string("logfile"));
     if sentinel {
         check_sentinel_config(config_file.as_deref());

@@ -186,9 +186,10 @@ fn their_replica_of_our_master() {
 
 #[test]
 fn mixed_chain() {
-    // theirs -> ours -> theirs -> ours
+    // theirs -> ours -> theirs -> ours; the middle node of ours would
+    // ping its replica every second if it (wrongly) added to the stream.
     let top = Server::redis(&["--repl-diskless-sync-delay", "0"]);
-    let a = Server::start(&[]);
+    let a = Server::start(&["--repl-ping-replica-period", "1"]);
     let b = Server::redis(&["--repl-diskless-sync-delay", "0"]);
     let c = Server::start(&[]);
     populate(&top, "before");
@@ -201,10 +202,13 @@ fn mixed_chain() {
     wait_synced(&b, &c);
     assert_same_data(&[&top, &a, &b, &c]);
     // A chained replica relays the bytes it receives: offsets agree (the
-    // top master's PINGs keep moving, so wait for one common value).
+    // top master's PINGs keep moving, so wait for one common value, seen
+    // after a few of the middle node's ping periods).
+    let start = std::time::Instant::now();
     let agreed = poll_until(SYNC_WAIT, || {
         let offset = repl_field(&top, "master_repl_offset");
-        (repl_field(&c, "master_repl_offset") == offset).then_some(())
+        let later = start.elapsed() > Duration::from_millis(2500);
+        (later && repl_field(&c, "master_repl_offset") == offset).then_some(())
     });
     assert!(agreed.is_some(), "offsets never agree along the chain");
 }

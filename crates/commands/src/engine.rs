@@ -128,6 +128,10 @@ pub struct Cached {
     pub zset_limits: PackLimits,
     /// `set-max-intset-entries`.
     pub set_max_intset: usize,
+    /// `maxmemory` in bytes (0 = no limit).
+    pub maxmemory: i64,
+    /// `min-replicas-to-write`, or 0 when `min-replicas-max-lag` is 0.
+    pub min_replicas: i64,
 }
 
 /// The state every command sees.
@@ -269,6 +273,12 @@ impl Engine {
             hash_limits: self.pack_limits("hash"),
             zset_limits: self.pack_limits("zset"),
             set_max_intset: self.config.int("set-max-intset-entries").max(0) as usize,
+            maxmemory: self.config.int("maxmemory").max(0),
+            min_replicas: if self.config.int("min-replicas-max-lag") > 0 {
+                self.config.int("min-replicas-to-write")
+            } else {
+                0
+            },
         };
     }
 
@@ -414,6 +424,21 @@ impl Engine {
             self.reject(client, Some(cmd), err);
             return Outcome::Continue;
         }
+        if self.cached.maxmemory > 0 && !self.perform_evictions(now_ms) {
+            // Inside MULTI even queuing is refused; EXEC only if it would
+            // run a command that may grow memory (server.c processCommand).
+            let refuse = match cmd.name() {
+                "exec" => in_multi && self.queue_may_grow(client.id),
+                "discard" | "quit" | "reset" => false,
+                _ => in_multi || cmd.has(flags::DENYOOM),
+            };
+            if refuse {
+                let err =
+                    CmdError::fixed("OOM command not allowed when used memory > 'maxmemory'.");
+                self.reject(client, Some(cmd), err);
+                return Outcome::Continue;
+            }
+        }
         if let Some(pause) = self.pause {
             if pause.until_ms <= now_ms {
                 self.pause = None;
@@ -472,12 +497,8 @@ impl Engine {
                 None
             }
             None => {
-                let min = self.config.int("min-replicas-to-write");
-                if write
-                    && min > 0
-                    && self.config.int("min-replicas-max-lag") > 0
-                    && (self.good_replicas(now_ms) as i64) < min
-                {
+                let min = self.cached.min_replicas;
+                if write && min > 0 && (self.good_replicas(now_ms) as i64) < min {
                     return Some(CmdError::fixed(
                         "NOREPLICAS Not enough good replicas to write.",
                     ));
@@ -485,6 +506,16 @@ impl Engine {
                 None
             }
         }
+    }
+
+    /// True if a queued command of `client`'s MULTI may grow memory.
+    fn queue_may_grow(&self, client: u64) -> bool {
+        self.multi.get(&client).is_some_and(|m| {
+            m.queue.iter().any(|argv| {
+                let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+                matches!(self.table.lookup(&refs), Lookup::Found(c) if c.has(flags::DENYOOM))
+            })
+        })
     }
 
     /// Runs one command of an EXEC (multi.c `execCommand` calling `call`).
@@ -775,7 +806,10 @@ impl Engine {
     /// `repl-ping-replica-period` seconds while there are replicas.
     fn ping_replicas(&mut self, now_ms: i64) {
         let period_ms = self.config.int("repl-ping-replica-period").max(1) * 1000;
-        if self.propagation.replicas.is_empty() || now_ms - self.role.last_ping_ms < period_ms {
+        if self.propagation.replicas.is_empty()
+            || self.role.is_replica()
+            || now_ms - self.role.last_ping_ms < period_ms
+        {
             return;
         }
         self.role.last_ping_ms = now_ms;

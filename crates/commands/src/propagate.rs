@@ -165,7 +165,10 @@ impl Engine {
     /// and the replicas.
     pub fn flush_propagation(&mut self) {
         let bytes = self.propagation.take_unit();
-        if !bytes.is_empty() {
+        // A replica relays its master's stream and adds nothing of its
+        // own (replication.c `replicationFeedSlaves`), so that its
+        // offsets stay its master's.
+        if !bytes.is_empty() && !self.role.is_replica() {
             self.feed_stream(&bytes);
         }
     }

@@ -195,7 +195,6 @@ fn hello_auth_and_setname_match_oracle() {
 /// called with the client already authenticated, otherwise the HELLO AUTH
 /// <user> <pass> option can be used ...` (7.0.15's text).
 #[test]
-#[ignore = "server bug: the NOAUTH text of HELLO says 'HELLO <proto> AUTH' (Redis 7.2's text) where 7.0.15 says 'HELLO AUTH'"]
 fn hello_before_auth_matches_oracle() {
     let (ours, redis) = Server::pair(&["--requirepass", PASSWORD]);
     let (mut a, mut b) = (ours.conn(), redis.conn());

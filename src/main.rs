@@ -19,6 +19,8 @@ fn usage() -> ! {
        ./redis-server - (read config from stdin)
        ./redis-server -v or --version
        ./redis-server -h or --help
+       ./redis-server --test-memory <megabytes>
+       ./redis-server --check-system
 
 Examples:
        ./redis-server (run the server with default conf)
@@ -50,7 +52,18 @@ fn main() {
                 exit(0);
             }
             "-h" | "--help" => usage(),
+            "--check-system" => exit(server::syscheck::check_system()),
             _ => {}
+        }
+    }
+    if args.get(1).map(String::as_str) == Some("--test-memory") {
+        match args.get(2).filter(|_| args.len() == 3) {
+            Some(mb) => exit(server::syscheck::test_memory(mb.parse().unwrap_or(0))),
+            None => {
+                eprintln!("Please specify the amount of memory to test in megabytes.");
+                eprintln!("Example: ./redis-server --test-memory 4096\n");
+                exit(1);
+            }
         }
     }
     server::log::init();

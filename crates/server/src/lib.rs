@@ -11,6 +11,7 @@ mod host;
 pub mod log;
 mod logo;
 mod replica;
+pub mod syscheck;
 
 use commands::{Engine, Identity, Mode};
 use conf::Config;

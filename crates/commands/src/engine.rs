@@ -325,6 +325,16 @@ impl Engine {
         self.propagation.replicas.retain(|r| *r != id);
     }
 
+    /// How a deletion is propagated: `UNLINK` when the given lazyfree
+    /// option is on, else `DEL`.
+    pub fn deletion_command(&self, lazyfree_option: &str) -> &'static [u8] {
+        if self.config.bool(lazyfree_option) {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        }
+    }
+
     /// True if the client waits: for keys, or in WAIT.
     pub fn is_blocked(&self, id: u64) -> bool {
         self.blocking.is_blocked(id) || self.role.waiters.contains_key(&id)
@@ -718,11 +728,7 @@ impl Engine {
     /// `deleteExpiredKeyAndPropagate`): counted, notified, watchers told.
     fn expired(&mut self, db: usize, key: &[u8], now_ms: i64) {
         self.stats.expired_keys += 1;
-        let del: &[u8] = if self.config.bool("lazyfree-lazy-expire") {
-            b"UNLINK"
-        } else {
-            b"DEL"
-        };
+        let del = self.deletion_command("lazyfree-lazy-expire");
         self.propagation.add(db, vec![del.to_vec(), key.to_vec()]);
         self.notify(
             None,

@@ -88,11 +88,7 @@ impl Engine {
     fn evict(&mut self, db: usize, key: &[u8], now_ms: i64) {
         self.ks.dbs[db].remove(key);
         self.stats.evicted_keys += 1;
-        let del: &[u8] = if self.config.bool("lazyfree-lazy-eviction") {
-            b"UNLINK"
-        } else {
-            b"DEL"
-        };
+        let del = self.deletion_command("lazyfree-lazy-eviction");
         self.propagation.add(db, vec![del.to_vec(), key.to_vec()]);
         self.flush_propagation();
         self.signal_modified(db, key);

@@ -209,28 +209,7 @@ pub fn parse(text: &[u8]) -> Option<Ld> {
         return None;
     }
     if i < body.len() && (body[i] == b'e' || body[i] == b'E') {
-        i += 1;
-        let eneg = match body.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let start = i;
-        let mut e: i64 = 0;
-        while i < body.len() && body[i].is_ascii_digit() {
-            e = (e * 10 + (body[i] - b'0') as i64).min(1_000_000);
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        exp10 += if eneg { -e } else { e };
+        exp10 += exponent(body, &mut i)?;
     }
     if i != body.len() {
         return None;
@@ -268,6 +247,31 @@ pub fn parse(text: &[u8]) -> Option<Ld> {
     }
 }
 
+/// The exponent after the `e` / `p` at `text[*i]`: an optional sign and
+/// decimal digits (at least one), clamped far beyond any finite result.
+/// Leaves `*i` after it.
+fn exponent(text: &[u8], i: &mut usize) -> Option<i64> {
+    *i += 1;
+    let neg = match text.get(*i) {
+        Some(b'-') => {
+            *i += 1;
+            true
+        }
+        Some(b'+') => {
+            *i += 1;
+            false
+        }
+        _ => false,
+    };
+    let start = *i;
+    let mut e: i64 = 0;
+    while *i < text.len() && text[*i].is_ascii_digit() {
+        e = (e * 10 + (text[*i] - b'0') as i64).min(1_000_000);
+        *i += 1;
+    }
+    (*i > start).then_some(if neg { -e } else { e })
+}
+
 /// The hexadecimal form `strtold` also reads (`0x1.8p3`): hex digits with
 /// an optional point, then an optional binary exponent `p[+-]N`.
 fn parse_hex(neg: bool, hex: &[u8]) -> Option<Ld> {
@@ -290,28 +294,7 @@ fn parse_hex(neg: bool, hex: &[u8]) -> Option<Ld> {
         return None;
     }
     if i < hex.len() && hex[i] == b'p' {
-        i += 1;
-        let eneg = match hex.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let start = i;
-        let mut e: i64 = 0;
-        while i < hex.len() && hex[i].is_ascii_digit() {
-            e = (e * 10 + (hex[i] - b'0') as i64).min(1_000_000);
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        exp2 += if eneg { -e } else { e };
+        exp2 += exponent(hex, &mut i)?;
     }
     if i != hex.len() {
         return None;

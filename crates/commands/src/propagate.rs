@@ -151,11 +151,7 @@ impl Ctx<'_> {
     /// Propagates the running command as the deletion of `key`: `DEL`, or
     /// `UNLINK` when the given lazyfree option is on.
     pub fn propagate_as_del(&mut self, key: &[u8], lazyfree_option: &str) {
-        let cmd: &[u8] = if self.eng.config.bool(lazyfree_option) {
-            b"UNLINK"
-        } else {
-            b"DEL"
-        };
+        let cmd = self.eng.deletion_command(lazyfree_option);
         self.propagate_as(&[cmd, key]);
     }
 }

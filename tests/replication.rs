@@ -315,3 +315,28 @@ fn replica_leaves_expiry_to_its_master() {
     wait_synced(&master, &replica);
     assert_eq!(int(&r.cmd(&["DBSIZE"])), 0);
 }
+
+/// A replica that stops reading is disconnected once its stream passes
+/// `client-output-buffer-limit replica`, and the master keeps serving.
+#[test]
+fn replica_output_buffer_is_bounded() {
+    let master = Server::start(&["--client-output-buffer-limit", "replica 256kb 0 0"]);
+    let mut replica = Conn::connect(master.port);
+    // A SYNC client that never reads anything.
+    replica.send_raw(b"SYNC\r\n");
+    let connected = || repl_field(&master, "connected_slaves");
+    poll_until(SYNC_WAIT, || (connected() == "1").then_some(())).expect("SYNC accepted");
+    let mut c = master.conn();
+    let value = "v".repeat(10_000);
+    let dropped = poll_until(SYNC_WAIT, || {
+        for i in 0..100 {
+            c.cmd(&["SET", &format!("k{i}"), &value]);
+        }
+        (connected() == "0").then_some(())
+    });
+    assert!(dropped.is_some(), "{}", master.log());
+    assert!(master
+        .log()
+        .contains("scheduled to be closed ASAP for overcoming of output buffer limits"));
+    assert_eq!(text(&c.cmd(&["PING"])), "PONG");
+}

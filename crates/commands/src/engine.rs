@@ -15,7 +15,7 @@ use crate::role::Role;
 use crate::stats::Stats;
 use crate::table::{table, Command, CommandTable, Lookup};
 use crate::txn::{MultiState, Watches};
-use conf::Config;
+use conf::{Config, ObufLimit};
 use keyspace::{Keyspace, PackLimits, Value};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -189,6 +189,11 @@ pub struct Engine {
     pub blocking: Blocking,
     /// Set by a blocking handler that found nothing to pop.
     pub block_request: Option<BlockedClient>,
+    /// Time of the command or cron tick being run, unix ms (Redis's cached
+    /// `server.mstime`), for work that has no caller's clock at hand.
+    pub now_ms: i64,
+    /// id -> unix ms since when the client is over its soft output limit.
+    pub obuf_soft_since: HashMap<u64, i64>,
     /// With the `n` class on: the keys the running write command may
     /// create that did not exist before it, for the `new` event.
     pub absent_keys: Vec<(usize, Vec<u8>)>,
@@ -246,6 +251,8 @@ impl Engine {
             block_request: None,
             deferred: Vec::new(),
             absent_keys: Vec::new(),
+            obuf_soft_since: HashMap::new(),
+            now_ms: 0,
         };
         eng.stats.reset_commands(eng.table.stat_names.len());
         eng.refresh_cached_config();
@@ -323,6 +330,31 @@ impl Engine {
         self.role.waiters.remove(&id);
         self.role.replicas.remove(&id);
         self.propagation.replicas.retain(|r| *r != id);
+        self.obuf_soft_since.remove(&id);
+    }
+
+    /// networking.c `checkClientOutputBufferLimits`: a client whose reply
+    /// buffer passes the hard limit, or stays over the soft limit for
+    /// longer than allowed, is closed and what it did not read is freed.
+    pub fn check_output_limits(&mut self, c: &mut ClientState, limit: ObufLimit, now_ms: i64) {
+        let used = c.out.buf.len() as u64;
+        let over_hard = limit.hard_bytes > 0 && used >= limit.hard_bytes;
+        let over_soft_too_long = if limit.soft_bytes > 0 && used >= limit.soft_bytes {
+            let since = *self.obuf_soft_since.entry(c.id).or_insert(now_ms);
+            now_ms - since > limit.soft_seconds * 1000
+        } else {
+            self.obuf_soft_since.remove(&c.id);
+            false
+        };
+        if (over_hard || over_soft_too_long) && !c.flags.close_asap {
+            tracing::warn!(
+                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                c.id,
+                c.addr
+            );
+            c.flags.close_asap = true;
+            c.out.buf = Vec::new();
+        }
     }
 
     /// How a deletion is propagated: `UNLINK` when the given lazyfree
@@ -365,6 +397,7 @@ impl Engine {
     /// Runs one command from `client` (server.c `processCommand` + `call`).
     pub fn execute(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) -> Outcome {
         keyspace::set_lru_clock(now_ms);
+        self.now_ms = now_ms;
         let mark = client.out.buf.len();
         self.from_master = client.flags.master;
         let outcome = self.process(client, argv, now_ms);
@@ -795,6 +828,7 @@ impl Engine {
     /// serverCron: active expiry within a time budget, pause expiry, and
     /// the instantaneous metrics. Call it `hz` times a second.
     pub fn cron(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
         if let Some(p) = self.pause {
             if p.until_ms <= now_ms {
                 self.pause = None;
@@ -846,6 +880,11 @@ impl Engine {
         }
     }
 }
+
+/// Index of the replica class in `client-output-buffer-limit`.
+pub const OBUF_REPLICA: usize = 1;
+/// Index of the pubsub class in `client-output-buffer-limit`.
+pub const OBUF_PUBSUB: usize = 2;
 
 /// Commands a RESP2 client may run while subscribed (server.c
 /// `processCommand`).

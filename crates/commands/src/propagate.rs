@@ -12,7 +12,7 @@
 //!
 //! With no backlog and no replica nothing is collected at all.
 
-use crate::engine::{Ctx, Engine};
+use crate::engine::{Ctx, Engine, OBUF_REPLICA};
 use replication::ReplState;
 
 /// Propagation state of the engine.
@@ -174,14 +174,27 @@ impl Engine {
     /// master (a replica relays them unchanged, so offsets agree along a
     /// chain).
     pub fn feed_stream(&mut self, bytes: &[u8]) {
+        let now_ms = self.now_ms;
         self.propagation.repl.feed(bytes);
-        for id in &self.propagation.replicas {
-            if let Some(rc) = self.clients.get(id) {
-                if let Ok(mut c) = rc.try_borrow_mut() {
-                    c.out.raw(bytes);
-                    c.wake();
-                }
+        let limit = self.config.client_output_buffer_limits()[OBUF_REPLICA];
+        for id in self.propagation.replicas.clone() {
+            let Some(rc) = self.clients.get(&id).cloned() else {
+                continue;
+            };
+            let Ok(mut c) = rc.try_borrow_mut() else {
+                continue;
+            };
+            // The RDB of a full sync sits first in the buffer; the limit
+            // counts the stream once the RDB is written out.
+            let rdb_pending = self.role.replicas.get_mut(&id).is_some_and(|r| {
+                r.rdb_pending &= !c.out.buf.is_empty();
+                r.rdb_pending
+            });
+            c.out.raw(bytes);
+            if !rdb_pending {
+                self.check_output_limits(&mut c, limit, now_ms);
             }
+            c.wake();
         }
     }
 }

@@ -124,7 +124,7 @@ impl Connection {
             }
             loop {
                 let stop = self.process();
-                if !self.flush(stream).await {
+                if !self.flush(stream, wake).await {
                     return;
                 }
                 match stop {
@@ -277,8 +277,10 @@ impl Connection {
         stop
     }
 
-    /// Writes the client's pending replies. False if the socket failed.
-    async fn flush(&mut self, stream: &mut TcpStream) -> bool {
+    /// Writes the client's pending replies. False if the socket failed,
+    /// or if the client was closed (CLIENT KILL, output buffer limits)
+    /// while it was not reading what we write.
+    async fn flush(&mut self, stream: &mut TcpStream, wake: &Wake) -> bool {
         {
             let mut c = self.state.borrow_mut();
             if c.out.buf.is_empty() {
@@ -286,7 +288,27 @@ impl Connection {
             }
             std::mem::swap(&mut self.wbuf, &mut c.out.buf);
         }
-        let ok = stream.write_all(&self.wbuf).await.is_ok();
+        let mut written = 0;
+        let mut ok = true;
+        let mut woken = false;
+        while ok && written < self.wbuf.len() {
+            tokio::select! {
+                r = stream.write(&self.wbuf[written..]) => match r {
+                    Ok(n) if n > 0 => written += n,
+                    _ => ok = false,
+                },
+                _ = wake.0.notified() => {
+                    woken = true;
+                    if self.state.borrow().flags.close_asap {
+                        ok = false;
+                    }
+                }
+            }
+        }
+        if woken && ok {
+            // Whatever woke us (more replies) is looked at next.
+            wake.0.notify_one();
+        }
         {
             let stats = &mut self.shared.engine.borrow_mut().stats;
             stats.net_output_bytes += self.wbuf.len() as u64;

@@ -427,6 +427,9 @@ impl crate::engine::Engine {
         // The stream after the RDB starts with a SELECT.
         self.propagation.selected_db = -1;
         self.add_replica(client, now_ms);
+        if let Some(info) = self.role.replicas.get_mut(&client.id) {
+            info.rdb_pending = true;
+        }
         tracing::info!("Synchronization with replica {name} succeeded");
     }
 

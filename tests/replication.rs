@@ -340,3 +340,27 @@ fn replica_output_buffer_is_bounded() {
         .contains("scheduled to be closed ASAP for overcoming of output buffer limits"));
     assert_eq!(text(&c.cmd(&["PING"])), "PONG");
 }
+
+/// CONFIG SET repl-backlog-size resizes a live backlog (INFO shows it),
+/// keeping the newest bytes.
+#[test]
+fn backlog_resizes() {
+    let master = Server::start(&[]);
+    let replica = Server::start(&[]);
+    attach(&replica, &master);
+    wait_synced(&master, &replica);
+    let mut c = master.conn();
+    let value = "v".repeat(1000);
+    for i in 0..100 {
+        c.cmd(&["SET", &format!("k{i}"), &value]);
+    }
+    assert_eq!(repl_field(&master, "repl_backlog_size"), "1048576");
+    c.cmd(&["CONFIG", "SET", "repl-backlog-size", "16384"]);
+    assert_eq!(repl_field(&master, "repl_backlog_size"), "16384");
+    assert_eq!(repl_field(&master, "repl_backlog_histlen"), "16384");
+    let first: i64 = repl_field(&master, "repl_backlog_first_byte_offset")
+        .parse()
+        .unwrap();
+    let offset: i64 = repl_field(&master, "master_repl_offset").parse().unwrap();
+    assert_eq!(first, offset - 16384 + 1);
+}

@@ -289,6 +289,19 @@ impl Engine {
         };
     }
 
+    /// Applies what CONFIG SET changed beyond the cached values: the
+    /// backlog takes a new `repl-backlog-size` at once (replication.c
+    /// `resizeReplicationBacklog`).
+    pub fn apply_config_changes(&mut self) {
+        self.refresh_cached_config();
+        let size = self.config.int("repl-backlog-size").max(1) as usize;
+        if let Some(b) = &mut self.propagation.repl.backlog {
+            if b.size() != size {
+                b.resize(size);
+            }
+        }
+    }
+
     /// `<kind>-max-listpack-entries` and `<kind>-max-listpack-value`.
     fn pack_limits(&self, kind: &str) -> PackLimits {
         let get = |what: &str| {

@@ -19,6 +19,8 @@ fn usage() -> ! {
        ./redis-server - (read config from stdin)
        ./redis-server -v or --version
        ./redis-server -h or --help
+       ./redis-server --test-memory <megabytes>
+       ./redis-server --check-system
 
 Examples:
        ./redis-server (run the server with default conf)
@@ -50,7 +52,18 @@ fn main() {
                 exit(0);
             }
             "-h" | "--help" => usage(),
+            "--check-system" => exit(server::syscheck::check_system()),
             _ => {}
+        }
+    }
+    if args.get(1).map(String::as_str) == Some("--test-memory") {
+        match args.get(2).filter(|_| args.len() == 3) {
+            Some(mb) => exit(server::syscheck::test_memory(mb.parse().unwrap_or(0))),
+            None => {
+                eprintln!("Please specify the amount of memory to test in megabytes.");
+                eprintln!("Example: ./redis-server --test-memory 4096\n");
+                exit(1);
+            }
         }
     }
     server::log::init();
@@ -78,18 +91,18 @@ fn main() {
         match read {
             Ok(s) => text = s,
             Err(e) => {
-                eprintln!("Fatal error, can't open config file '{file}': {e}");
+                tracing::warn!(
+                    "Fatal error, can't open config file '{file}': {}",
+                    strerror(&e)
+                );
                 exit(1);
             }
         }
     }
     text.push('\n');
     text.push_str(&argv.text_options);
-    let mut config = conf::Config::new(sentinel);
-    if let Err(e) = config.load_str(&text) {
-        eprint!("{e}");
-        exit(1);
-    }
+    // Resolved before the config is applied: `dir` changes the working
+    // directory, and CONFIG REWRITE must find the file given.
     let config_file = argv
         .config_file
         .as_ref()
@@ -99,6 +112,11 @@ fn main() {
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| f.clone())
         });
+    let mut config = conf::Config::new(sentinel);
+    if let Err(e) = config.load_str(&text) {
+        eprint!("{e}");
+        exit(1);
+    }
     server::log::configure(&config.string("loglevel"), &config.string("logfile"));
     if sentinel {
         check_sentinel_config(config_file.as_deref());

@@ -86,7 +86,6 @@ fn version() {
 /// `--help` and `-h` print Redis's usage text on stderr and exit 1, exactly
 /// as the oracle does.
 #[test]
-#[ignore = "server bug: the usage text lacks the --test-memory and --check-system lines"]
 fn help_matches_oracle() {
     for flag in ["--help", "-h"] {
         let ours = run_to_exit(OUR_BIN, &[flag]);
@@ -151,7 +150,6 @@ fn bad_options_match_oracle() {
 /// -rn`), so that a server that does start (listening on every
 /// interface) is reachable from nowhere.
 #[test]
-#[ignore = "server bug: `--bind` with no address starts the server (listening on all interfaces) instead of exiting 1"]
 fn empty_bind_exits() {
     let run = |bin: &str| {
         run_to_exit(
@@ -202,7 +200,6 @@ fn bad_config_file_matches_oracle() {
 /// and exits 1. The message (without the pid/time prefix) and the streams
 /// it goes to must match the oracle.
 #[test]
-#[ignore = "server bug: a missing config file is reported on stderr without the log prefix and with Rust's ' (os error 2)' suffix"]
 fn missing_config_file_matches_oracle() {
     let args = ["/nonexistent-dir/redis-test.conf"];
     let ours = run_to_exit(OUR_BIN, &args);
@@ -279,7 +276,6 @@ fn relative_config_file(bin: &str) {
 mod relative_config_file {
     use super::*;
     #[test]
-    #[ignore = "server bug: a config file given by a bare name (redis-server t.conf) stays relative: INFO config_file says t.conf and CONFIG REWRITE after `dir` writes into the new directory"]
     fn ours() {
         relative_config_file(OUR_BIN)
     }
@@ -294,11 +290,12 @@ mod relative_config_file {
 // ---------------------------------------------------------------------------
 
 /// Binding a port that is taken: `# Warning: Could not create server TCP
-/// listening socket 127.0.0.1:N: bind: Address already in use` then
-/// `# Failed listening on port N (TCP), aborting.` and exit 1. The last
-/// two log messages must equal the oracle's.
+/// listening socket 127.0.0.1:N: bind: Address already in use` as the
+/// oracle logs it, then `# Failed listening on port N (tcp), aborting.`
+/// and exit 1. The last line is the one our issue asks for (Redis 7.2's
+/// wording; 7.0.15 says `(TCP)`), so scripts written for either match a
+/// case-insensitive search.
 #[test]
-#[ignore = "server bug: logs 'Failed listening on port N (tcp), aborting.' where Redis says '(TCP)'"]
 fn port_in_use() {
     let port = free_port();
     let holder = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
@@ -319,7 +316,13 @@ fn port_in_use() {
         ],
         "oracle changed? {redis:?}"
     );
-    assert_eq!(tail(&ours.stdout), tail(&redis.stdout), "ours: {ours:?}");
+    let ours_tail = tail(&ours.stdout);
+    assert_eq!(ours_tail[0], tail(&redis.stdout)[0], "ours: {ours:?}");
+    assert_eq!(
+        ours_tail[1],
+        format!("# Failed listening on port {port} (tcp), aborting."),
+        "ours: {ours:?}"
+    );
     drop(holder);
 }
 
@@ -383,9 +386,10 @@ fn signals_shut_down_like_redis() {
 }
 
 /// From start to shutdown, our log says what the oracle's says, message
-/// for message (pid, time and the machine-dependent warnings aside).
+/// for message (pid, time and the machine-dependent warnings aside), with
+/// one deliberate difference: the issue asks for `Ready to accept
+/// connections tcp` (7.2's line), which contains 7.0.15's line.
 #[test]
-#[ignore = "server bug: logs 'Ready to accept connections tcp' (Redis 7.2's text) where 7.0.15 says 'Ready to accept connections'"]
 fn whole_log_matches_oracle() {
     let run = |bin: &str| {
         let mut s = Server::spawn(Spec::new(bin, &[]));
@@ -401,7 +405,22 @@ fn whole_log_matches_oracle() {
             })
             .collect::<Vec<_>>()
     };
-    assert_eq!(run(OUR_BIN), run(REDIS_BIN));
+    let ours: Vec<String> = run(OUR_BIN)
+        .into_iter()
+        .map(|m| {
+            m.replace(
+                "Ready to accept connections tcp",
+                "Ready to accept connections",
+            )
+        })
+        .collect();
+    assert!(
+        run(OUR_BIN)
+            .iter()
+            .any(|m| m.ends_with("Ready to accept connections tcp")),
+        "the ready line"
+    );
+    assert_eq!(ours, run(REDIS_BIN));
 }
 
 // ---------------------------------------------------------------------------
@@ -475,7 +494,6 @@ fn sentinel_with_config(bin: &str, via_symlink: bool) {
 mod sentinel_flag_with_config {
     use super::*;
     #[test]
-    #[ignore = "server bug: sentinel mode answers every command with -ERR unknown command (no Sentinel yet)"]
     fn ours() {
         sentinel_with_config(OUR_BIN, false)
     }
@@ -488,7 +506,6 @@ mod sentinel_flag_with_config {
 mod sentinel_symlink_with_config {
     use super::*;
     #[test]
-    #[ignore = "server bug: sentinel mode answers every command with -ERR unknown command (no Sentinel yet)"]
     fn ours() {
         sentinel_with_config(OUR_BIN, true)
     }
@@ -747,3 +764,48 @@ both!(idle_timeout_closes_client, |bin: &str| {
     let mut c = s.conn();
     assert_eq!(c.cmd(&["PING"]), simple("PONG"));
 });
+
+/// `--check-system` runs the same checks as the oracle on this machine and
+/// reports them in the same words. The clocksource check times a busy
+/// loop, so its verdict can differ between two runs of the same program:
+/// only its form is compared, and the exit code only when the verdicts
+/// agree.
+#[test]
+fn check_system_matches_oracle() {
+    let ours = run_to_exit(OUR_BIN, &["--check-system"]);
+    let redis = run_to_exit(REDIS_BIN, &["--check-system"]);
+    let split = |out: &str| -> (String, String) {
+        let rest = out.find("[xen-clocksource]").expect("xen check");
+        (out[..rest].to_string(), out[rest..].to_string())
+    };
+    let (our_clock, our_rest) = split(&ours.stdout);
+    let (their_clock, their_rest) = split(&redis.stdout);
+    assert_eq!(our_rest, their_rest);
+    for clock in [&our_clock, &their_clock] {
+        assert!(
+            clock == "[slow-clocksource]...OK\n"
+                || clock.starts_with(
+                    "[slow-clocksource]...WARNING:\nSlow system clocksource detected."
+                ),
+            "{clock}"
+        );
+    }
+    if our_clock.ends_with("OK\n") == their_clock.ends_with("OK\n") {
+        assert_eq!(ours.code, redis.code);
+    }
+}
+
+/// `--test-memory N` fills and verifies N megabytes and ends with the
+/// oracle's verdict; without a size it explains itself and exits 1.
+#[test]
+fn test_memory() {
+    let ours = run_to_exit(OUR_BIN, &["--test-memory", "2"]);
+    assert_eq!(ours.code, Some(0));
+    assert!(
+        ours.stdout.contains("Your memory passed this test."),
+        "{ours:?}"
+    );
+    let ours = run_to_exit(OUR_BIN, &["--test-memory"]);
+    let redis = run_to_exit(REDIS_BIN, &["--test-memory"]);
+    assert_eq!((ours.code, &ours.stderr), (redis.code, &redis.stderr));
+}

@@ -195,7 +195,6 @@ fn hello_auth_and_setname_match_oracle() {
 /// called with the client already authenticated, otherwise the HELLO AUTH
 /// <user> <pass> option can be used ...` (7.0.15's text).
 #[test]
-#[ignore = "server bug: the NOAUTH text of HELLO says 'HELLO <proto> AUTH' (Redis 7.2's text) where 7.0.15 says 'HELLO AUTH'"]
 fn hello_before_auth_matches_oracle() {
     let (ours, redis) = Server::pair(&["--requirepass", PASSWORD]);
     let (mut a, mut b) = (ours.conn(), redis.conn());
@@ -310,9 +309,10 @@ fn inline_commands_match_oracle() {
 // Pipelining
 // ---------------------------------------------------------------------------
 
-/// Thousands of commands in one write, and one command split across many
-/// one-byte writes: every command is answered, in order, and the replies
-/// equal the oracle's byte for byte.
+/// Thousands of commands in one write (with empty multibulks, which get
+/// no reply, among them), and one command split across many one-byte
+/// writes: every command is answered, in order, and the replies equal the
+/// oracle's byte for byte.
 #[test]
 fn pipelined_batches_are_answered_in_full() {
     let (ours, redis) = Server::pair(&[]);
@@ -325,6 +325,10 @@ fn pipelined_batches_are_answered_in_full() {
         batch.extend_from_slice(&encode_command(&["GET", &key]));
         if i % 10 == 0 {
             batch.extend_from_slice(b"PING\r\n");
+        }
+        if i % 7 == 0 {
+            // Empty and negative multibulk counts: skipped, no reply.
+            batch.extend_from_slice(b"*0\r\n*-1\r\n");
         }
     }
     let replies = 3 * N + N / 10;
@@ -461,7 +465,6 @@ fn query_buffer_limit_closes_the_client() {
 /// limit's size plus its CRLF is too much, even when it arrives in one
 /// read, while two arguments of 60% of it each are fine.
 #[test]
-#[ignore = "server bug: the query buffer limit is checked only on what is left after running the complete commands of a read (a 2 MB argument arriving in one read runs; SET of exactly 1mb runs; MSET of 2x600kB is closed)"]
 fn query_buffer_limit_boundary_matches_oracle() {
     let (ours, redis) = Server::pair(&["--client-query-buffer-limit", "1mb"]);
     for size in [1024 * 1024, 2 * 1024 * 1024] {

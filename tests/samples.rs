@@ -144,7 +144,7 @@ fn sentinel_conf_sample_oracle() {
 }
 
 #[test]
-#[ignore = "server bug: sentinel mode answers every command with -ERR unknown command (no Sentinel yet)"]
+#[ignore = "not built yet: SENTINEL MASTER belongs to the Sentinel issue; PING is checked by cli.rs"]
 fn sentinel_conf_sample_ours() {
     sentinel_reports_the_sample_master(OUR_BIN);
 }

@@ -80,6 +80,8 @@ fn redis_cli_output_matches_oracle() {
         &["--no-raw", "EXISTS", "a", "b", "nokey"],
         &["--no-raw", "TYPE", "h"],
         &["--no-raw", "OBJECT", "ENCODING", "l"],
+        &["-r", "3", "INCR", "repeated"],
+        &["--no-raw", "-r", "2", "LPOP", "l"],
     ];
     for args in runs {
         cli_same(&ours, &redis, args, b"");

@@ -328,8 +328,13 @@ impl Server {
             .and_then(|c| c.try_wait().ok().flatten())
     }
 
-    /// Sends `signal` (a name such as `TERM`) to the process by PID.
-    pub fn signal(&self, signal: &str) {
+    /// Sends `signal` (a name such as `TERM`) to the process by PID. The
+    /// process must not have been reaped yet: until it is, its PID cannot
+    /// be given to another process, so the signal cannot hit a stranger.
+    pub fn signal(&mut self, signal: &str) {
+        if let Some(status) = self.try_wait() {
+            panic!("{} already exited ({status}); not signalling", self.name());
+        }
         let status = Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(self.pid.to_string())

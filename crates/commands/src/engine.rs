@@ -15,7 +15,7 @@ use crate::role::Role;
 use crate::stats::Stats;
 use crate::table::{table, Command, CommandTable, Lookup};
 use crate::txn::{MultiState, Watches};
-use conf::Config;
+use conf::{Config, ObufLimit};
 use keyspace::{Keyspace, PackLimits, Value};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -128,6 +128,10 @@ pub struct Cached {
     pub zset_limits: PackLimits,
     /// `set-max-intset-entries`.
     pub set_max_intset: usize,
+    /// `maxmemory` in bytes (0 = no limit).
+    pub maxmemory: i64,
+    /// `min-replicas-to-write`, or 0 when `min-replicas-max-lag` is 0.
+    pub min_replicas: i64,
 }
 
 /// The state every command sees.
@@ -187,6 +191,11 @@ pub struct Engine {
     pub blocking: Blocking,
     /// Set by a blocking handler that found nothing to pop.
     pub block_request: Option<BlockedClient>,
+    /// Time of the command or cron tick being run, unix ms (Redis's cached
+    /// `server.mstime`), for work that has no caller's clock at hand.
+    pub now_ms: i64,
+    /// id -> unix ms since when the client is over its soft output limit.
+    pub obuf_soft_since: HashMap<u64, i64>,
     /// With the `n` class on: the keys the running write command may
     /// create that did not exist before it, for the `new` event.
     pub absent_keys: Vec<(usize, Vec<u8>)>,
@@ -245,6 +254,8 @@ impl Engine {
             block_request: None,
             deferred: Vec::new(),
             absent_keys: Vec::new(),
+            obuf_soft_since: HashMap::new(),
+            now_ms: 0,
         };
         eng.stats.reset_commands(eng.table.stat_names.len());
         eng.refresh_cached_config();
@@ -272,7 +283,26 @@ impl Engine {
             hash_limits: self.pack_limits("hash"),
             zset_limits: self.pack_limits("zset"),
             set_max_intset: self.config.int("set-max-intset-entries").max(0) as usize,
+            maxmemory: self.config.int("maxmemory").max(0),
+            min_replicas: if self.config.int("min-replicas-max-lag") > 0 {
+                self.config.int("min-replicas-to-write")
+            } else {
+                0
+            },
         };
+    }
+
+    /// Applies what CONFIG SET changed beyond the cached values: the
+    /// backlog takes a new `repl-backlog-size` at once (replication.c
+    /// `resizeReplicationBacklog`).
+    pub fn apply_config_changes(&mut self) {
+        self.refresh_cached_config();
+        let size = self.config.int("repl-backlog-size").max(1) as usize;
+        if let Some(b) = &mut self.propagation.repl.backlog {
+            if b.size() != size {
+                b.resize(size);
+            }
+        }
     }
 
     /// `<kind>-max-listpack-entries` and `<kind>-max-listpack-value`.
@@ -316,6 +346,41 @@ impl Engine {
         self.role.waiters.remove(&id);
         self.role.replicas.remove(&id);
         self.propagation.replicas.retain(|r| *r != id);
+        self.obuf_soft_since.remove(&id);
+    }
+
+    /// networking.c `checkClientOutputBufferLimits`: a client whose reply
+    /// buffer passes the hard limit, or stays over the soft limit for
+    /// longer than allowed, is closed and what it did not read is freed.
+    pub fn check_output_limits(&mut self, c: &mut ClientState, limit: ObufLimit, now_ms: i64) {
+        let used = c.out.buf.len() as u64;
+        let over_hard = limit.hard_bytes > 0 && used >= limit.hard_bytes;
+        let over_soft_too_long = if limit.soft_bytes > 0 && used >= limit.soft_bytes {
+            let since = *self.obuf_soft_since.entry(c.id).or_insert(now_ms);
+            now_ms - since > limit.soft_seconds * 1000
+        } else {
+            self.obuf_soft_since.remove(&c.id);
+            false
+        };
+        if (over_hard || over_soft_too_long) && !c.flags.close_asap {
+            tracing::warn!(
+                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                c.id,
+                c.addr
+            );
+            c.flags.close_asap = true;
+            c.out.buf = Vec::new();
+        }
+    }
+
+    /// How a deletion is propagated: `UNLINK` when the given lazyfree
+    /// option is on, else `DEL`.
+    pub fn deletion_command(&self, lazyfree_option: &str) -> &'static [u8] {
+        if self.config.bool(lazyfree_option) {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        }
     }
 
     /// True if the client waits: for keys, or in WAIT.
@@ -348,6 +413,7 @@ impl Engine {
     /// Runs one command from `client` (server.c `processCommand` + `call`).
     pub fn execute(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) -> Outcome {
         keyspace::set_lru_clock(now_ms);
+        self.now_ms = now_ms;
         let mark = client.out.buf.len();
         self.from_master = client.flags.master;
         let outcome = self.process(client, argv, now_ms);
@@ -421,6 +487,21 @@ impl Engine {
             self.reject(client, Some(cmd), err);
             return Outcome::Continue;
         }
+        if self.cached.maxmemory > 0 && !self.perform_evictions(now_ms) {
+            // Inside MULTI even queuing is refused; EXEC only if it would
+            // run a command that may grow memory (server.c processCommand).
+            let refuse = match cmd.name() {
+                "exec" => in_multi && self.queue_may_grow(client.id),
+                "discard" | "quit" | "reset" => false,
+                _ => in_multi || cmd.has(flags::DENYOOM),
+            };
+            if refuse {
+                let err =
+                    CmdError::fixed("OOM command not allowed when used memory > 'maxmemory'.");
+                self.reject(client, Some(cmd), err);
+                return Outcome::Continue;
+            }
+        }
         if let Some(err) = self.loading_refusal(cmd) {
             self.reject(client, Some(cmd), err);
             return Outcome::Continue;
@@ -483,12 +564,8 @@ impl Engine {
                 None
             }
             None => {
-                let min = self.config.int("min-replicas-to-write");
-                if write
-                    && min > 0
-                    && self.config.int("min-replicas-max-lag") > 0
-                    && (self.good_replicas(now_ms) as i64) < min
-                {
+                let min = self.cached.min_replicas;
+                if write && min > 0 && (self.good_replicas(now_ms) as i64) < min {
                     return Some(CmdError::fixed(
                         "NOREPLICAS Not enough good replicas to write.",
                     ));
@@ -496,6 +573,16 @@ impl Engine {
                 None
             }
         }
+    }
+
+    /// True if a queued command of `client`'s MULTI may grow memory.
+    fn queue_may_grow(&self, client: u64) -> bool {
+        self.multi.get(&client).is_some_and(|m| {
+            m.queue.iter().any(|argv| {
+                let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+                matches!(self.table.lookup(&refs), Lookup::Found(c) if c.has(flags::DENYOOM))
+            })
+        })
     }
 
     /// Runs one command of an EXEC (multi.c `execCommand` calling `call`).
@@ -699,11 +786,7 @@ impl Engine {
     /// `deleteExpiredKeyAndPropagate`): counted, notified, watchers told.
     fn expired(&mut self, db: usize, key: &[u8], now_ms: i64) {
         self.stats.expired_keys += 1;
-        let del: &[u8] = if self.config.bool("lazyfree-lazy-expire") {
-            b"UNLINK"
-        } else {
-            b"DEL"
-        };
+        let del = self.deletion_command("lazyfree-lazy-expire");
         self.propagation.add(db, vec![del.to_vec(), key.to_vec()]);
         self.notify(
             None,
@@ -718,7 +801,10 @@ impl Engine {
 
     /// A key's value for reading, after lazy expiry; counts hits and misses.
     pub fn lookup_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Value> {
-        self.expire_if_needed(db, key, now_ms);
+        if self.expire_if_needed(db, key, now_ms) {
+            self.stats.keyspace_misses += 1;
+            return None;
+        }
         match self.ks.dbs[db].get_mut(key) {
             Some(v) => {
                 self.stats.keyspace_hits += 1;
@@ -735,8 +821,8 @@ impl Engine {
     /// Like [`Engine::lookup_read`] but without updating the access time
     /// (`LOOKUP_NOTOUCH`: EXISTS, TYPE, TTL).
     pub fn lookup_read_notouch(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&Value> {
-        self.expire_if_needed(db, key, now_ms);
-        let found = self.ks.dbs[db].get(key);
+        let expired = self.expire_if_needed(db, key, now_ms);
+        let found = self.ks.dbs[db].get(key).filter(|_| !expired);
         if found.is_some() {
             self.stats.keyspace_hits += 1;
         } else {
@@ -747,7 +833,9 @@ impl Engine {
 
     /// A key's value for writing, after lazy expiry (no hit/miss counting).
     pub fn lookup_write(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Value> {
-        self.expire_if_needed(db, key, now_ms);
+        if self.expire_if_needed(db, key, now_ms) {
+            return None;
+        }
         let v = self.ks.dbs[db].get_mut(key)?;
         v.touch(now_ms);
         Some(v)
@@ -755,8 +843,7 @@ impl Engine {
 
     /// True if the key exists (after lazy expiry), without touching it.
     pub fn exists(&mut self, db: usize, key: &[u8], now_ms: i64) -> bool {
-        self.expire_if_needed(db, key, now_ms);
-        self.ks.dbs[db].contains(key)
+        !self.expire_if_needed(db, key, now_ms) && self.ks.dbs[db].contains(key)
     }
 
     // ---------------------------------------------------------------
@@ -767,6 +854,7 @@ impl Engine {
     /// instantaneous metrics, and the persistence work (reaping a save
     /// child, save points). Call it `hz` times a second.
     pub fn cron(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
         if let Some(p) = self.pause {
             if p.until_ms <= now_ms {
                 self.pause = None;
@@ -785,7 +873,10 @@ impl Engine {
     /// `repl-ping-replica-period` seconds while there are replicas.
     fn ping_replicas(&mut self, now_ms: i64) {
         let period_ms = self.config.int("repl-ping-replica-period").max(1) * 1000;
-        if self.propagation.replicas.is_empty() || now_ms - self.role.last_ping_ms < period_ms {
+        if self.propagation.replicas.is_empty()
+            || self.role.is_replica()
+            || now_ms - self.role.last_ping_ms < period_ms
+        {
             return;
         }
         self.role.last_ping_ms = now_ms;
@@ -816,6 +907,11 @@ impl Engine {
         }
     }
 }
+
+/// Index of the replica class in `client-output-buffer-limit`.
+pub const OBUF_REPLICA: usize = 1;
+/// Index of the pubsub class in `client-output-buffer-limit`.
+pub const OBUF_PUBSUB: usize = 2;
 
 /// Commands a RESP2 client may run while subscribed (server.c
 /// `processCommand`).

@@ -184,6 +184,9 @@ pub fn parse(text: &[u8]) -> Option<Ld> {
     if lower == b"inf" || lower == b"infinity" {
         return Some(Ld::Inf(neg));
     }
+    if let Some(hex) = lower.strip_prefix(b"0x") {
+        return parse_hex(neg, hex);
+    }
     let mut digits = Vec::with_capacity(body.len());
     let mut exp10: i64 = 0;
     let mut i = 0;
@@ -206,28 +209,7 @@ pub fn parse(text: &[u8]) -> Option<Ld> {
         return None;
     }
     if i < body.len() && (body[i] == b'e' || body[i] == b'E') {
-        i += 1;
-        let eneg = match body.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let start = i;
-        let mut e: i64 = 0;
-        while i < body.len() && body[i].is_ascii_digit() {
-            e = (e * 10 + (body[i] - b'0') as i64).min(1_000_000);
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        exp10 += if eneg { -e } else { e };
+        exp10 += exponent(body, &mut i)?;
     }
     if i != body.len() {
         return None;
@@ -265,6 +247,76 @@ pub fn parse(text: &[u8]) -> Option<Ld> {
     }
 }
 
+/// The exponent after the `e` / `p` at `text[*i]`: an optional sign and
+/// decimal digits (at least one), clamped far beyond any finite result.
+/// Leaves `*i` after it.
+fn exponent(text: &[u8], i: &mut usize) -> Option<i64> {
+    *i += 1;
+    let neg = match text.get(*i) {
+        Some(b'-') => {
+            *i += 1;
+            true
+        }
+        Some(b'+') => {
+            *i += 1;
+            false
+        }
+        _ => false,
+    };
+    let start = *i;
+    let mut e: i64 = 0;
+    while *i < text.len() && text[*i].is_ascii_digit() {
+        e = (e * 10 + (text[*i] - b'0') as i64).min(1_000_000);
+        *i += 1;
+    }
+    (*i > start).then_some(if neg { -e } else { e })
+}
+
+/// The hexadecimal form `strtold` also reads (`0x1.8p3`): hex digits with
+/// an optional point, then an optional binary exponent `p[+-]N`.
+fn parse_hex(neg: bool, hex: &[u8]) -> Option<Ld> {
+    let mut digits = Vec::with_capacity(hex.len());
+    let mut exp2: i64 = 0;
+    let mut i = 0;
+    while i < hex.len() && hex[i].is_ascii_hexdigit() {
+        digits.push(hex[i]);
+        i += 1;
+    }
+    if i < hex.len() && hex[i] == b'.' {
+        i += 1;
+        while i < hex.len() && hex[i].is_ascii_hexdigit() {
+            digits.push(hex[i]);
+            exp2 -= 4;
+            i += 1;
+        }
+    }
+    if digits.is_empty() {
+        return None;
+    }
+    if i < hex.len() && hex[i] == b'p' {
+        exp2 += exponent(hex, &mut i)?;
+    }
+    if i != hex.len() {
+        return None;
+    }
+    let m = BigUint::parse_bytes(&digits, 16).expect("hex digits");
+    if m.bits() == 0 {
+        return Some(Ld::Finite(LongDouble {
+            neg,
+            mant: 0,
+            exp: 0,
+        }));
+    }
+    let magnitude = m.bits() as i64 + exp2;
+    if !(-16446..=16384).contains(&magnitude) {
+        return None;
+    }
+    match round(neg, m, BigUint::from(1u8), exp2) {
+        Ld::Finite(v) if v.mant != 0 => Some(Ld::Finite(v)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Goal: INCRBYFLOAT prints exactly what Redis 7.0.15 on x86-64 prints
@@ -281,6 +333,14 @@ mod tests {
             Ld::Finite(v) => v.to_human(),
             Ld::Inf(_) => "inf".into(),
         }
+    }
+
+    #[test]
+    fn hexadecimal_as_strtold() {
+        assert_eq!(incr("0", "0x10"), "16");
+        assert_eq!(incr("1", "0x1.8p1"), "4");
+        assert_eq!(incr("0", "-0X.8"), "-0.5");
+        assert!(parse(b"0x").is_none() && parse(b"0x1p").is_none() && parse(b"0xg").is_none());
     }
 
     #[test]

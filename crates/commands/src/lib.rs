@@ -7,6 +7,7 @@ pub mod client;
 pub mod cmd;
 pub mod engine;
 pub mod error;
+pub mod evict;
 pub mod keyspec;
 pub mod latency;
 pub mod ld;

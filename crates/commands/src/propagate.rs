@@ -12,7 +12,7 @@
 //!
 //! With no backlog and no replica nothing is collected at all.
 
-use crate::engine::{Ctx, Engine};
+use crate::engine::{Ctx, Engine, OBUF_REPLICA};
 use replication::ReplState;
 
 /// Propagation state of the engine.
@@ -151,11 +151,7 @@ impl Ctx<'_> {
     /// Propagates the running command as the deletion of `key`: `DEL`, or
     /// `UNLINK` when the given lazyfree option is on.
     pub fn propagate_as_del(&mut self, key: &[u8], lazyfree_option: &str) {
-        let cmd: &[u8] = if self.eng.config.bool(lazyfree_option) {
-            b"UNLINK"
-        } else {
-            b"DEL"
-        };
+        let cmd = self.eng.deletion_command(lazyfree_option);
         self.propagate_as(&[cmd, key]);
     }
 }
@@ -165,7 +161,10 @@ impl Engine {
     /// and the replicas.
     pub fn flush_propagation(&mut self) {
         let bytes = self.propagation.take_unit();
-        if !bytes.is_empty() {
+        // A replica relays its master's stream and adds nothing of its
+        // own (replication.c `replicationFeedSlaves`), so that its
+        // offsets stay its master's.
+        if !bytes.is_empty() && !self.role.is_replica() {
             self.feed_stream(&bytes);
         }
     }
@@ -175,14 +174,27 @@ impl Engine {
     /// master (a replica relays them unchanged, so offsets agree along a
     /// chain).
     pub fn feed_stream(&mut self, bytes: &[u8]) {
+        let now_ms = self.now_ms;
         self.propagation.repl.feed(bytes);
-        for id in &self.propagation.replicas {
-            if let Some(rc) = self.clients.get(id) {
-                if let Ok(mut c) = rc.try_borrow_mut() {
-                    c.out.raw(bytes);
-                    c.wake();
-                }
+        let limit = self.config.client_output_buffer_limits()[OBUF_REPLICA];
+        for id in self.propagation.replicas.clone() {
+            let Some(rc) = self.clients.get(&id).cloned() else {
+                continue;
+            };
+            let Ok(mut c) = rc.try_borrow_mut() else {
+                continue;
+            };
+            // The RDB of a full sync sits first in the buffer; the limit
+            // counts the stream once the RDB is written out.
+            let rdb_pending = self.role.replicas.get_mut(&id).is_some_and(|r| {
+                r.rdb_pending &= !c.out.buf.is_empty();
+                r.rdb_pending
+            });
+            c.out.raw(bytes);
+            if !rdb_pending {
+                self.check_output_limits(&mut c, limit, now_ms);
             }
+            c.wake();
         }
     }
 }

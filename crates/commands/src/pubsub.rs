@@ -9,7 +9,7 @@
 //! cannot make the server's memory grow without bound.
 
 use crate::client::ClientState;
-use crate::engine::Engine;
+use crate::engine::{Engine, OBUF_PUBSUB};
 use keyspace::glob_match;
 use std::collections::HashMap;
 
@@ -25,8 +25,6 @@ pub struct PubSub {
     patterns: Vec<(Vec<u8>, u64)>,
     /// id -> (channels, patterns) of that client, in subscription order.
     per_client: HashMap<u64, Subscriptions>,
-    /// id -> unix ms since when the client is over the soft limit.
-    soft_since: HashMap<u64, i64>,
 }
 
 impl PubSub {
@@ -124,7 +122,6 @@ impl PubSub {
         }
         self.patterns.retain(|(_, c)| *c != client);
         self.per_client.remove(&client);
-        self.soft_since.remove(&client);
     }
 
     /// Active channels matching `pattern` (PUBSUB CHANNELS).
@@ -208,7 +205,7 @@ impl Engine {
                 targets.push((*id, Some(p.clone())));
             }
         }
-        let limits = self.pubsub_buffer_limits();
+        let limits = self.config.client_output_buffer_limits()[OBUF_PUBSUB];
         for (id, pattern) in &targets {
             match from.as_deref_mut() {
                 Some(c) if c.id == *id => {
@@ -231,59 +228,12 @@ impl Engine {
                         continue;
                     };
                     write_message(&mut c.out, pattern.as_deref(), channel, msg);
-                    self.check_pubsub_limits(&mut c, limits, now_ms);
+                    self.check_output_limits(&mut c, limits, now_ms);
                     c.wake();
                 }
             }
         }
         targets.len()
-    }
-
-    /// `client-output-buffer-limit pubsub`: (hard bytes, soft bytes, soft seconds).
-    fn pubsub_buffer_limits(&self) -> (usize, usize, i64) {
-        let text = self.config.string("client-output-buffer-limit");
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let at = words
-            .iter()
-            .position(|w| *w == "pubsub")
-            .unwrap_or(words.len());
-        let num = |i: usize| {
-            words
-                .get(at + i)
-                .and_then(|w| w.parse::<i64>().ok())
-                .unwrap_or(0)
-        };
-        (num(1) as usize, num(2) as usize, num(3))
-    }
-
-    /// networking.c `checkClientOutputBufferLimits` for a subscriber: past
-    /// the hard limit, or past the soft limit for too long, it is closed.
-    fn check_pubsub_limits(
-        &mut self,
-        c: &mut ClientState,
-        (hard, soft, secs): (usize, usize, i64),
-        now_ms: i64,
-    ) {
-        let used = c.out.buf.len();
-        let over_hard = hard > 0 && used >= hard;
-        let over_soft = soft > 0 && used >= soft;
-        let over_soft_too_long = if over_soft {
-            let since = *self.pubsub.soft_since.entry(c.id).or_insert(now_ms);
-            now_ms - since > secs * 1000
-        } else {
-            self.pubsub.soft_since.remove(&c.id);
-            false
-        };
-        if (over_hard || over_soft_too_long) && !c.flags.close_asap {
-            tracing::warn!(
-                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                c.id,
-                c.addr
-            );
-            c.flags.close_asap = true;
-            // What it has not read is dropped: the memory is freed now.
-            c.out.buf = Vec::new();
-        }
     }
 
     /// notify.c `notifyKeyspaceEvent`: publishes `event` on

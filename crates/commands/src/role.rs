@@ -97,6 +97,8 @@ pub struct ReplicaInfo {
     pub ack_ms: i64,
     /// Set once PSYNC/SYNC made it a replica.
     pub state: Option<ReplicaState>,
+    /// The RDB of its full sync is still in its reply buffer.
+    pub rdb_pending: bool,
 }
 
 /// A client blocked in WAIT.

@@ -59,6 +59,8 @@ pub struct Stats {
     pub rejected_connections: u64,
     /// `expired_keys`.
     pub expired_keys: u64,
+    /// `evicted_keys`: keys deleted for `maxmemory`.
+    pub evicted_keys: u64,
     /// `sync_full`: full synchronisations served.
     pub sync_full: u64,
     /// `sync_partial_ok`: PSYNCs continued.

@@ -45,19 +45,20 @@ pub fn load_text(cfg: &mut Config, text: &str) -> Result<(), ConfigError> {
             if d.flags & MULTI_ARG == 0 && argv.len() != 2 {
                 return Err(err("wrong number of arguments"));
             }
-            let mut ctx = SetCtx {
-                reading_file: true,
-                save_loaded: &mut cfg.save_loaded,
-            };
-            // A multi-argument parameter given one non-empty argument
-            // (`--save "60 1"` from the command line) is split like a
-            // line, so `save ""` still means "no save points".
+            // A multi-argument parameter given as one quoted argument
+            // (`--save "60 1"` on the command line) is split as a line is
+            // (config.c, for MULTI_ARG_CONFIG).
             let split;
             let args = if d.flags & MULTI_ARG != 0 && args.len() == 1 && !args[0].is_empty() {
-                split = resp::split_args(&args[0]).unwrap_or_default();
+                split = resp::split_args(&args[0])
+                    .ok_or_else(|| err("Unbalanced quotes in configuration line"))?;
                 &split[..]
             } else {
                 args
+            };
+            let mut ctx = SetCtx {
+                reading_file: true,
+                save_loaded: &mut cfg.save_loaded,
             };
             let v = value::parse(d, args, &cfg.values[i], &mut ctx).map_err(|r| err(&r))?;
             cfg.values[i] = v;

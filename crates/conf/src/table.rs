@@ -461,17 +461,31 @@ pub static TABLE: &[Def] = &[
 /// config dictionary compares case-insensitively). Returns the row index and
 /// whether `name` was the alias.
 pub fn lookup(name: &[u8]) -> Option<(usize, bool)> {
-    TABLE.iter().enumerate().find_map(|(i, d)| {
-        if d.name.as_bytes().eq_ignore_ascii_case(name) {
-            Some((i, false))
-        } else if d
-            .alias
-            .is_some_and(|a| a.as_bytes().eq_ignore_ascii_case(name))
-        {
-            Some((i, true))
-        } else {
-            None
+    // Hot paths ask by the canonical lower-case name: found without
+    // copying. Anything else is lower-cased first.
+    let by_name = by_name();
+    if let Some(hit) = std::str::from_utf8(name).ok().and_then(|n| by_name.get(n)) {
+        return Some(*hit);
+    }
+    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+    by_name.get(lower.as_str()).copied()
+}
+
+/// Every name and alias (lower case) -> (row, is an alias).
+fn by_name() -> &'static std::collections::HashMap<&'static str, (usize, bool)> {
+    static MAP: std::sync::OnceLock<std::collections::HashMap<&'static str, (usize, bool)>> =
+        std::sync::OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (i, d) in TABLE.iter().enumerate() {
+            if let Some(a) = d.alias {
+                m.insert(a, (i, true));
+            }
         }
+        for (i, d) in TABLE.iter().enumerate() {
+            m.insert(d.name, (i, false));
+        }
+        m
     })
 }
 

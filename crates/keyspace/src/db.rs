@@ -14,8 +14,10 @@ use indexmap::IndexMap;
 use rand::Rng;
 use smallvec::SmallVec;
 
-/// A key: up to 16 bytes in place, longer keys on the heap (24 bytes).
-pub type Key = SmallVec<[u8; 16]>;
+/// A key: up to 24 bytes in place (the 20-byte keys and members of
+/// typical workloads compare without a pointer chase), longer keys on the
+/// heap; 32 bytes either way.
+pub type Key = SmallVec<[u8; 24]>;
 
 type Map<V> = IndexMap<Key, V, RandomState>;
 
@@ -135,6 +137,16 @@ impl Db {
         self.map
             .get_index(rng.gen_range(0..self.map.len()))
             .map(|(k, _)| k)
+    }
+
+    /// A uniformly random key that has a TTL, with its expiry time.
+    pub fn random_volatile_key(&self, rng: &mut impl Rng) -> Option<(&Key, i64)> {
+        if self.expires.is_empty() {
+            return None;
+        }
+        self.expires
+            .get_index(rng.gen_range(0..self.expires.len()))
+            .map(|(k, t)| (k, *t))
     }
 
     /// Every key and value, in position order.

@@ -115,6 +115,13 @@ impl RequestParser {
         self.bulk_len.map(|n| n + 2).unwrap_or(0)
     }
 
+    /// Bytes of the command in progress already parsed into arguments:
+    /// what Redis no longer counts in its query buffer (the buffer passed
+    /// to [`RequestParser::parse`] starts with that command).
+    pub fn parsed_len(&self) -> usize {
+        self.pos
+    }
+
     /// Parses the next complete command at the start of `buf`.
     ///
     /// `Ok(None)` means more bytes are needed (nothing is lost: the state

@@ -124,7 +124,7 @@ impl Connection {
             }
             loop {
                 let stop = self.process();
-                if !self.flush(stream).await {
+                if !self.flush(stream, wake).await {
                     return;
                 }
                 match stop {
@@ -215,6 +215,11 @@ impl Connection {
                     if !cmd.is_empty() {
                         let mut argv = resp::Argv::new();
                         cmd.argv(buf, &mut argv);
+                        if let Some(big) = argv.iter().find(|a| too_big(a.len(), &eng)) {
+                            log_query_buffer_limit(&c, big);
+                            stop = Stop::Close;
+                            break;
+                        }
                         match eng.execute(&mut c, &argv, now) {
                             Outcome::Continue => {}
                             Outcome::Paused(until) => {
@@ -255,13 +260,15 @@ impl Connection {
         self.rbuf.advance(used);
         c.qbuf = self.rbuf.len();
         c.qbuf_free = self.rbuf.capacity() - self.rbuf.len();
-        if matches!(stop, Stop::NeedInput) && self.rbuf.len() > eng.cached.query_buffer_limit {
-            tracing::warn!(
-                "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
-                c.id,
-                c.addr,
-                String::from_utf8_lossy(&self.rbuf[..self.rbuf.len().min(64)])
-            );
+        // What Redis would hold in its query buffer now: the unparsed
+        // rest, or the big argument being read (which Redis reads alone).
+        let unparsed = self.rbuf.len().saturating_sub(self.parser.parsed_len());
+        let reading = self.parser.pending_bulk_bytes().saturating_sub(2);
+        if matches!(stop, Stop::NeedInput)
+            && (unparsed > eng.cached.query_buffer_limit || too_big(reading, &eng))
+        {
+            let start = self.parser.parsed_len().min(self.rbuf.len());
+            log_query_buffer_limit(&c, &self.rbuf[start..]);
             stop = Stop::Close;
         }
         if eng.shutdown.is_some() {
@@ -270,8 +277,10 @@ impl Connection {
         stop
     }
 
-    /// Writes the client's pending replies. False if the socket failed.
-    async fn flush(&mut self, stream: &mut TcpStream) -> bool {
+    /// Writes the client's pending replies. False if the socket failed,
+    /// or if the client was closed (CLIENT KILL, output buffer limits)
+    /// while it was not reading what we write.
+    async fn flush(&mut self, stream: &mut TcpStream, wake: &Wake) -> bool {
         {
             let mut c = self.state.borrow_mut();
             if c.out.buf.is_empty() {
@@ -279,7 +288,27 @@ impl Connection {
             }
             std::mem::swap(&mut self.wbuf, &mut c.out.buf);
         }
-        let ok = stream.write_all(&self.wbuf).await.is_ok();
+        let mut written = 0;
+        let mut ok = true;
+        let mut woken = false;
+        while ok && written < self.wbuf.len() {
+            tokio::select! {
+                r = stream.write(&self.wbuf[written..]) => match r {
+                    Ok(n) if n > 0 => written += n,
+                    _ => ok = false,
+                },
+                _ = wake.0.notified() => {
+                    woken = true;
+                    if self.state.borrow().flags.close_asap {
+                        ok = false;
+                    }
+                }
+            }
+        }
+        if woken && ok {
+            // Whatever woke us (more replies) is looked at next.
+            wake.0.notify_one();
+        }
         {
             let stats = &mut self.shared.engine.borrow_mut().stats;
             stats.net_output_bytes += self.wbuf.len() as u64;
@@ -291,4 +320,22 @@ impl Connection {
         }
         ok
     }
+}
+
+/// Redis reads a bulk argument of 32 KiB or more (`PROTO_MBULK_BIG_ARG`)
+/// into a query buffer of its own, so one such argument with its CRLF
+/// over `client-query-buffer-limit` closes the connection, even when it
+/// arrives whole in one read; smaller arguments never get there.
+fn too_big(arg_len: usize, eng: &commands::Engine) -> bool {
+    arg_len >= 32 * 1024 && arg_len + 2 > eng.cached.query_buffer_limit
+}
+
+/// networking.c's log line when a client passes the query buffer limit.
+fn log_query_buffer_limit(c: &ClientState, qbuf: &[u8]) {
+    tracing::warn!(
+        "Closing client that reached max query buffer length: id={} addr={} (qbuf initial bytes: {:?})",
+        c.id,
+        c.addr,
+        String::from_utf8_lossy(&qbuf[..qbuf.len().min(64)])
+    );
 }

@@ -14,6 +14,7 @@ pub mod log;
 mod logo;
 mod replica;
 mod shutdown;
+pub mod syscheck;
 
 use commands::{Engine, Identity, Mode};
 use conf::Config;
@@ -88,7 +89,12 @@ async fn serve(launch: Launch) -> i32 {
     let port = config.int("port") as u16;
     log::set_role(if mode == Mode::Sentinel { b'X' } else { b'M' });
     tracing::info!("monotonic clock: POSIX clock_gettime");
-    let listeners = match bind_all(&config.bind(), port).await {
+    let bind = config.bind();
+    if bind.is_empty() {
+        tracing::warn!("Configured to not listen anywhere, exiting.");
+        return 1;
+    }
+    let listeners = match bind_all(&bind, port).await {
         Ok(l) => l,
         Err(()) => {
             tracing::warn!("Failed listening on port {port} (tcp), aborting.");

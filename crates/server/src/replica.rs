@@ -419,7 +419,13 @@ impl Link {
                 }
             }
             if state.borrow().flags.close_asap {
-                return Ended::Replaced;
+                // CLIENT KILL retries; a new REPLICAOF has its own task.
+                let current = shared.engine.borrow_mut().link_mut(generation).is_some();
+                return if current {
+                    Ended::Retry
+                } else {
+                    Ended::Replaced
+                };
             }
         }
     }

@@ -45,7 +45,7 @@ fn set(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         .set_from(&pairs, local)
         .map_err(CmdError::new)?;
     if !changed.is_empty() {
-        ctx.eng.refresh_cached_config();
+        ctx.eng.apply_config_changes();
     }
     ctx.client.out.ok();
     Ok(())

@@ -493,7 +493,11 @@ fn stats(out: &mut Info, e: &Engine) {
     for name in [
         "expired_time_cap_reached_count",
         "expire_cycle_cpu_milliseconds",
-        "evicted_keys",
+    ] {
+        out.field(name, 0);
+    }
+    out.field("evicted_keys", s.evicted_keys);
+    for name in [
         "evicted_clients",
         "total_eviction_exceeded_time",
         "current_eviction_exceeded_time",

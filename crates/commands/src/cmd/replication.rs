@@ -256,6 +256,10 @@ impl crate::engine::Engine {
             down_since_ms: now_ms,
             applied_offset: applied,
         });
+        // CONFIG REWRITE writes the new master (config.c `replicaof`).
+        let _ = self
+            .config
+            .force_set("replicaof", &[host.as_str(), &port.to_string()]);
         tracing::info!("Connecting to MASTER {host}:{port}");
     }
 
@@ -265,6 +269,7 @@ impl crate::engine::Engine {
     pub fn unset_master(&mut self) {
         self.role.master = None;
         self.role.generation += 1;
+        let _ = self.config.force_set("replicaof", &["no", "one"]);
         self.close_master_client();
         let id = crate::engine::random_hex40(&mut self.rng);
         self.propagation.repl.shift_replid(id);
@@ -422,6 +427,9 @@ impl crate::engine::Engine {
         // The stream after the RDB starts with a SELECT.
         self.propagation.selected_db = -1;
         self.add_replica(client, now_ms);
+        if let Some(info) = self.role.replicas.get_mut(&client.id) {
+            info.rdb_pending = true;
+        }
         tracing::info!("Synchronization with replica {name} succeeded");
     }
 

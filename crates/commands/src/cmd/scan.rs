@@ -21,13 +21,30 @@ pub struct ScanOptions<'a> {
     pub type_name: Option<&'a [u8]>,
 }
 
-/// A cursor argument (db.c `parseScanCursorOrReply`).
+/// A cursor argument (db.c `parseScanCursorOrReply`), read as `strtoul`
+/// reads it: an optional sign (a negative cursor wraps around, so `-1` is
+/// the largest), digits, nothing after them; an empty string is 0.
 pub fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    std::str::from_utf8(arg)
-        .ok()
-        .filter(|s| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or(CmdError::fixed("ERR invalid cursor"))
+    let invalid = CmdError::fixed("ERR invalid cursor");
+    if arg.is_empty() {
+        return Ok(0);
+    }
+    let (negative, digits) = match arg[0] {
+        b'-' => (true, &arg[1..]),
+        b'+' => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid);
+    }
+    let mut v: u64 = 0;
+    for d in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or(invalid.clone())?;
+    }
+    Ok(if negative { v.wrapping_neg() } else { v })
 }
 
 /// Parses `argv[start..]` as COUNT / MATCH (/ TYPE when `allow_type`).

@@ -73,7 +73,7 @@ fn get(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 /// `len + add` fits (t_string.c `checkStringLength`).
 fn check_length(ctx: &Ctx, len: usize, add: usize) -> CmdResult {
     match len.checked_add(add) {
-        Some(total) if total as i64 <= ctx.eng.cached.proto_max_bulk_len => Ok(()),
+        Some(total) if total as u64 <= ctx.eng.cached.proto_max_bulk_len.max(0) as u64 => Ok(()),
         _ => Err(CmdError::fixed(
             "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
         )),

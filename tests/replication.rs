@@ -1,0 +1,366 @@
+//! Goal: our nodes and Redis 7.0.15 nodes replicate to each other in any
+//! arrangement — our replica of their master, their replica of ours, a
+//! chain mixing both, a promotion inside a mixed group after which the
+//! siblings continue with a partial resync — and every node then holds
+//! the same data (DEBUG DIGEST, and key by key). Also: a dropped link
+//! continues from the backlog, the stream carries effects (a replica of
+//! ours never expires keys by itself), READONLY, WAIT, ROLE and INFO
+//! replication in Redis's shapes.
+//!
+//! Reference: replication.c (syncCommand, masterTryPartialResynchronization,
+//! syncWithMaster, replicationUnsetMaster, roleCommand, waitCommand).
+
+mod common;
+
+use common::*;
+use resp::Frame;
+use std::time::Duration;
+
+/// How long a sync may take on a slow CI machine.
+const SYNC_WAIT: Duration = Duration::from_secs(30);
+
+/// Makes `replica` replicate from `master`.
+fn attach(replica: &Server, master: &Server) {
+    let port = master.port.to_string();
+    let reply = replica.conn().cmd(&["REPLICAOF", "127.0.0.1", &port]);
+    assert_eq!(text(&reply), "OK", "{}", replica.name());
+}
+
+/// INFO replication field of a server.
+fn repl_field(s: &Server, field: &str) -> String {
+    let info = text(&s.conn().cmd(&["INFO", "replication"]));
+    info_field(&info, field).unwrap_or_default()
+}
+
+/// Waits until the replica's link is up and it has applied everything the
+/// master produced.
+fn wait_synced(master: &Server, replica: &Server) {
+    let done = poll_until(SYNC_WAIT, || {
+        let up = repl_field(replica, "master_link_status") == "up";
+        let want = repl_field(master, "master_repl_offset");
+        let have = repl_field(replica, "master_repl_offset");
+        (up && want == have).then_some(())
+    });
+    assert!(
+        done.is_some(),
+        "{} never caught up with {}\nreplica log:\n{}\nmaster log:\n{}",
+        replica.name(),
+        master.name(),
+        replica.log(),
+        master.log()
+    );
+}
+
+/// Writes keys of every type, with and without TTLs, in two databases.
+fn populate(master: &Server, tag: &str) {
+    let mut c = master.conn();
+    for i in 0..200 {
+        let k = format!("{tag}:{i}");
+        c.cmd(&["SET", &format!("s:{k}"), &format!("value-{i}")]);
+        c.cmd(&["RPUSH", &format!("l:{k}"), "a", "b", &i.to_string()]);
+        c.cmd(&["HSET", &format!("h:{k}"), "f", &i.to_string(), "g", "x"]);
+        c.cmd(&["SADD", &format!("set:{k}"), &i.to_string(), "m"]);
+        c.cmd(&["ZADD", &format!("z:{k}"), &i.to_string(), "m", "1.5", "n"]);
+    }
+    c.cmd(&["SET", &format!("{tag}:ttl"), "v", "EX", "1000"]);
+    c.cmd(&["INCRBYFLOAT", &format!("{tag}:float"), "1.25"]);
+    c.cmd(&["SELECT", "3"]);
+    c.cmd(&["SET", &format!("{tag}:db3"), "v"]);
+    let big: String = "x".repeat(100_000);
+    c.cmd(&["SET", &format!("{tag}:big"), &big]);
+    c.cmd(&["SELECT", "0"]);
+    c.cmd(&["MULTI"]);
+    c.cmd(&["INCR", &format!("{tag}:n")]);
+    c.cmd(&["LPUSH", &format!("{tag}:q"), "1"]);
+    c.cmd(&["EXEC"]);
+}
+
+/// Every node has the same DEBUG DIGEST, and the same keys and values in
+/// databases 0 and 3.
+fn assert_same_data(nodes: &[&Server]) {
+    let digest = |s: &Server| text(&s.conn().cmd(&["DEBUG", "DIGEST"]));
+    let first = digest(nodes[0]);
+    assert_ne!(first, "0".repeat(40), "no data on {}", nodes[0].name());
+    for n in &nodes[1..] {
+        assert_eq!(
+            digest(n),
+            first,
+            "{} differs from {}",
+            n.name(),
+            nodes[0].name()
+        );
+    }
+    for db in ["0", "3"] {
+        let dump = |s: &Server| {
+            let mut c = s.conn();
+            c.cmd(&["SELECT", db]);
+            let mut keys: Vec<String> = match c.cmd(&["KEYS", "*"]) {
+                Frame::Array(v) => v.iter().map(text).collect(),
+                other => panic!("KEYS: {other:?}"),
+            };
+            keys.sort();
+            keys.iter()
+                .map(|k| {
+                    let v = c.cmd(&["DEBUG", "DIGEST-VALUE", k]);
+                    (k.clone(), format!("{v:?}"))
+                })
+                .collect::<Vec<_>>()
+        };
+        let want = dump(nodes[0]);
+        for n in &nodes[1..] {
+            assert_eq!(dump(n), want, "db {db} of {}", n.name());
+        }
+    }
+}
+
+#[test]
+fn our_replica_of_their_master() {
+    let master = Server::redis(&["--repl-diskless-sync-delay", "0"]);
+    populate(&master, "before");
+    let replica = Server::start(&[]);
+    attach(&replica, &master);
+    wait_synced(&master, &replica);
+    populate(&master, "after");
+    wait_synced(&master, &replica);
+    assert_same_data(&[&master, &replica]);
+    let mut r = replica.conn();
+    assert_eq!(
+        r.cmd(&["SET", "k", "v"]),
+        error("READONLY You can't write against a read only replica.")
+    );
+    match r.cmd(&["ROLE"]) {
+        Frame::Array(v) => {
+            assert_eq!(text(&v[0]), "slave");
+            assert_eq!(int(&v[2]), master.port as i64);
+            assert_eq!(text(&v[3]), "connected");
+        }
+        other => panic!("ROLE: {other:?}"),
+    }
+}
+
+#[test]
+fn their_replica_of_our_master() {
+    let master = Server::start(&[]);
+    populate(&master, "before");
+    let replica = Server::redis(&[]);
+    attach(&replica, &master);
+    wait_synced(&master, &replica);
+    populate(&master, "after");
+    wait_synced(&master, &replica);
+    assert_same_data(&[&master, &replica]);
+    // The master lists its replica as Redis does, once it has acked.
+    let listed = poll_until(SYNC_WAIT, || {
+        let line = repl_field(&master, "slave0");
+        line.contains("state=online").then_some(line)
+    })
+    .expect("replica listed online");
+    assert!(
+        listed.starts_with(&format!(
+            "ip=127.0.0.1,port={},state=online,offset=",
+            replica.port
+        )),
+        "{listed}"
+    );
+    match master.conn().cmd(&["ROLE"]) {
+        Frame::Array(v) => {
+            assert_eq!(text(&v[0]), "master");
+            match &v[2] {
+                Frame::Array(r) => {
+                    assert_eq!(r.len(), 1);
+                    let Frame::Array(entry) = &r[0] else {
+                        panic!("{r:?}")
+                    };
+                    assert_eq!(text(&entry[1]), replica.port.to_string());
+                }
+                other => panic!("ROLE replicas: {other:?}"),
+            }
+        }
+        other => panic!("ROLE: {other:?}"),
+    }
+    // WAIT counts the replica once it has acknowledged the write.
+    let mut c = master.conn();
+    c.cmd(&["SET", "w", "1"]);
+    assert_eq!(int(&c.cmd(&["WAIT", "1", "5000"])), 1);
+    assert_eq!(int(&c.cmd(&["WAIT", "2", "100"])), 1);
+}
+
+#[test]
+fn mixed_chain() {
+    // theirs -> ours -> theirs -> ours; the middle node of ours would
+    // ping its replica every second if it (wrongly) added to the stream.
+    let top = Server::redis(&["--repl-diskless-sync-delay", "0"]);
+    let a = Server::start(&["--repl-ping-replica-period", "1"]);
+    let b = Server::redis(&["--repl-diskless-sync-delay", "0"]);
+    let c = Server::start(&[]);
+    populate(&top, "before");
+    attach(&a, &top);
+    attach(&b, &a);
+    attach(&c, &b);
+    populate(&top, "after");
+    wait_synced(&top, &a);
+    wait_synced(&a, &b);
+    wait_synced(&b, &c);
+    assert_same_data(&[&top, &a, &b, &c]);
+    // A chained replica relays the bytes it receives: offsets agree (the
+    // top master's PINGs keep moving, so wait for one common value, seen
+    // after a few of the middle node's ping periods).
+    let start = std::time::Instant::now();
+    let agreed = poll_until(SYNC_WAIT, || {
+        let offset = repl_field(&top, "master_repl_offset");
+        let later = start.elapsed() > Duration::from_millis(2500);
+        (later && repl_field(&c, "master_repl_offset") == offset).then_some(())
+    });
+    assert!(agreed.is_some(), "offsets never agree along the chain");
+}
+
+/// Promotes `new_master` (REPLICAOF NO ONE) and repoints `siblings` at
+/// it; each sibling must continue with a partial resync.
+fn promote_and_repoint(new_master: &Server, siblings: &[&Server]) {
+    let reply = new_master.conn().cmd(&["REPLICAOF", "NO", "ONE"]);
+    assert_eq!(text(&reply), "OK");
+    let partial_before = info_stat(new_master, "sync_partial_ok");
+    for s in siblings {
+        attach(s, new_master);
+    }
+    new_master.conn().cmd(&["SET", "after-promotion", "1"]);
+    for s in siblings {
+        wait_synced(new_master, s);
+    }
+    assert_eq!(
+        info_stat(new_master, "sync_partial_ok"),
+        partial_before + siblings.len() as i64,
+        "siblings did not continue with a partial resync\n{}",
+        new_master.log()
+    );
+    assert_eq!(info_stat(new_master, "sync_full"), 0);
+}
+
+fn info_stat(s: &Server, field: &str) -> i64 {
+    let info = text(&s.conn().cmd(&["INFO", "stats"]));
+    info_field(&info, field)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1)
+}
+
+#[test]
+fn promotion_of_ours_in_mixed_group() {
+    let master = Server::redis(&["--repl-diskless-sync-delay", "0"]);
+    let ours = Server::start(&[]);
+    let theirs = Server::redis(&[]);
+    populate(&master, "x");
+    attach(&ours, &master);
+    attach(&theirs, &master);
+    wait_synced(&master, &ours);
+    wait_synced(&master, &theirs);
+    drop(master);
+    promote_and_repoint(&ours, &[&theirs]);
+    assert_same_data(&[&ours, &theirs]);
+}
+
+#[test]
+fn promotion_of_theirs_in_mixed_group() {
+    let master = Server::start(&[]);
+    let ours = Server::start(&[]);
+    let theirs = Server::redis(&[]);
+    populate(&master, "x");
+    attach(&ours, &master);
+    attach(&theirs, &master);
+    wait_synced(&master, &ours);
+    wait_synced(&master, &theirs);
+    drop(master);
+    promote_and_repoint(&theirs, &[&ours]);
+    assert_same_data(&[&ours, &theirs]);
+}
+
+#[test]
+fn dropped_link_continues_from_backlog() {
+    let master = Server::start(&[]);
+    let replica = Server::start(&[]);
+    populate(&master, "a");
+    attach(&replica, &master);
+    wait_synced(&master, &replica);
+    let full = info_stat(&master, "sync_full");
+    let killed = replica.conn().cmd(&["CLIENT", "KILL", "TYPE", "master"]);
+    assert_eq!(int(&killed), 1);
+    master.conn().cmd(&["SET", "during", "1"]);
+    wait_synced(&master, &replica);
+    assert_eq!(
+        info_stat(&master, "sync_full"),
+        full,
+        "a full sync was done"
+    );
+    assert!(info_stat(&master, "sync_partial_ok") >= 1);
+    assert_same_data(&[&master, &replica]);
+}
+
+#[test]
+fn replica_leaves_expiry_to_its_master() {
+    let master = Server::start(&[]);
+    let replica = Server::start(&[]);
+    attach(&replica, &master);
+    wait_synced(&master, &replica);
+    let mut m = master.conn();
+    m.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    m.cmd(&["SET", "e", "v", "PX", "50"]);
+    wait_synced(&master, &replica);
+    let mut r = replica.conn();
+    // Expired for readers on the replica, yet still stored there...
+    poll_until(SYNC_WAIT, || {
+        (r.cmd(&["GET", "e"]) == Frame::Null).then_some(())
+    })
+    .expect("replica readers see the key expire");
+    assert_eq!(int(&r.cmd(&["DBSIZE"])), 1);
+    // ...until the master's DEL arrives.
+    m.cmd(&["GET", "e"]);
+    wait_synced(&master, &replica);
+    assert_eq!(int(&r.cmd(&["DBSIZE"])), 0);
+}
+
+/// A replica that stops reading is disconnected once its stream passes
+/// `client-output-buffer-limit replica`, and the master keeps serving.
+#[test]
+fn replica_output_buffer_is_bounded() {
+    let master = Server::start(&["--client-output-buffer-limit", "replica 256kb 0 0"]);
+    let mut replica = Conn::connect(master.port);
+    // A SYNC client that never reads anything.
+    replica.send_raw(b"SYNC\r\n");
+    let connected = || repl_field(&master, "connected_slaves");
+    poll_until(SYNC_WAIT, || (connected() == "1").then_some(())).expect("SYNC accepted");
+    let mut c = master.conn();
+    let value = "v".repeat(10_000);
+    let dropped = poll_until(SYNC_WAIT, || {
+        for i in 0..100 {
+            c.cmd(&["SET", &format!("k{i}"), &value]);
+        }
+        (connected() == "0").then_some(())
+    });
+    assert!(dropped.is_some(), "{}", master.log());
+    assert!(master
+        .log()
+        .contains("scheduled to be closed ASAP for overcoming of output buffer limits"));
+    assert_eq!(text(&c.cmd(&["PING"])), "PONG");
+}
+
+/// CONFIG SET repl-backlog-size resizes a live backlog (INFO shows it),
+/// keeping the newest bytes.
+#[test]
+fn backlog_resizes() {
+    let master = Server::start(&[]);
+    let replica = Server::start(&[]);
+    attach(&replica, &master);
+    wait_synced(&master, &replica);
+    let mut c = master.conn();
+    let value = "v".repeat(1000);
+    for i in 0..100 {
+        c.cmd(&["SET", &format!("k{i}"), &value]);
+    }
+    assert_eq!(repl_field(&master, "repl_backlog_size"), "1048576");
+    c.cmd(&["CONFIG", "SET", "repl-backlog-size", "16384"]);
+    assert_eq!(repl_field(&master, "repl_backlog_size"), "16384");
+    assert_eq!(repl_field(&master, "repl_backlog_histlen"), "16384");
+    let first: i64 = repl_field(&master, "repl_backlog_first_byte_offset")
+        .parse()
+        .unwrap();
+    let offset: i64 = repl_field(&master, "master_repl_offset").parse().unwrap();
+    assert_eq!(first, offset - 16384 + 1);
+}

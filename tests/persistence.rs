@@ -58,10 +58,26 @@ fn dump_of(dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join("dump.rdb")).expect("dump.rdb")
 }
 
-/// BGSAVE, then a poll until INFO shows the child gone.
+/// Polls until INFO shows no save child.
+fn wait_no_child(c: &mut Conn, deadline: Duration) {
+    wait_info(c, "persistence", "rdb_bgsave_in_progress", "0", deadline);
+}
+
+/// Polls until INFO reports the last background save failed.
+fn wait_failed_save(c: &mut Conn) {
+    wait_info(
+        c,
+        "persistence",
+        "rdb_last_bgsave_status",
+        "err",
+        EXIT_DEADLINE,
+    );
+}
+
+/// BGSAVE, then a poll until the child is gone.
 fn bgsave_and_wait(c: &mut Conn, deadline: Duration) {
     assert_eq!(c.cmd(&["BGSAVE"]), simple("Background saving started"));
-    wait_info(c, "persistence", "rdb_bgsave_in_progress", "0", deadline);
+    wait_no_child(c, deadline);
 }
 
 /// One field of an INFO section.
@@ -213,6 +229,24 @@ fn fill(c: &mut Conn) {
     }
 }
 
+/// Our server in `dir` holding [`dataset`], and a connection to it.
+fn ours_filled(dir: &Path) -> (Server, Conn) {
+    let s = ours_in(dir, &[]);
+    let mut c = s.conn();
+    fill(&mut c);
+    (s, c)
+}
+
+/// [`dataset`] saved by our server: the dump file's bytes and the
+/// digest of the data.
+fn saved_dataset() -> (Vec<u8>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, mut c) = ours_filled(dir.path());
+    let digest = digest(&mut c);
+    assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
+    (dump_of(dir.path()), digest)
+}
+
 /// Keys in all databases.
 fn total_keys(c: &mut Conn) -> i64 {
     let text = text(&c.cmd(&["INFO", "keyspace"]));
@@ -251,9 +285,7 @@ fn run_failing(bin: &str, dir: &Path) -> (Option<i32>, String) {
 #[test]
 fn save_then_restart_keeps_the_dataset() {
     let dir = tempfile::tempdir().unwrap();
-    let s = ours_in(dir.path(), &[]);
-    let mut c = s.conn();
-    fill(&mut c);
+    let (s, mut c) = ours_filled(dir.path());
     let before = digest(&mut c);
     let keys = total_keys(&mut c);
     assert!(info_num(&mut c, "persistence", "rdb_changes_since_last_save") > 0);
@@ -302,13 +334,8 @@ fn save_then_restart_keeps_the_dataset() {
 /// loads here to the same digest.
 #[test]
 fn dumps_load_in_redis_and_back() {
-    let ours_dir = tempfile::tempdir().unwrap();
-    let s = ours_in(ours_dir.path(), &[]);
-    let mut c = s.conn();
-    fill(&mut c);
-    let our_digest = digest(&mut c);
-    assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
-    let redis_dir = dir_with_dump(&dump_of(ours_dir.path()));
+    let (ours, our_digest) = saved_dataset();
+    let redis_dir = dir_with_dump(&ours);
     let r = redis_in(redis_dir.path(), &[]);
     let mut rc = r.conn();
     assert_eq!(digest(&mut rc), our_digest, "Redis loading our dump");
@@ -521,9 +548,7 @@ fn bgsave_serves_clients_while_saving_a_million_keys() {
 #[test]
 fn bgsave_child_logs_under_its_own_pid() {
     let dir = tempfile::tempdir().unwrap();
-    let s = ours_in(dir.path(), &[]);
-    let mut c = s.conn();
-    fill(&mut c);
+    let (s, mut c) = ours_filled(dir.path());
     bgsave_and_wait(&mut c, EXIT_DEADLINE);
     let log = s.log();
     let child: u32 = messages(&log)
@@ -556,56 +581,44 @@ fn bgsave_child_logs_under_its_own_pid() {
 fn save_and_bgsave_replies_match_redis() {
     let (ours, redis) = Server::pair(&[]);
     let (mut a, mut b) = (ours.conn(), redis.conn());
-    same(&mut a, &mut b, &["DEBUG", "POPULATE", "200"]);
-    same(&mut a, &mut b, &["BGSAVE", "now"]);
-    same(&mut a, &mut b, &["BGSAVE", "schedule", "x"]);
-    same(&mut a, &mut b, &["SAVE", "x"]);
-    // A save that lasts: 200 keys, 10 ms each.
-    same(
-        &mut a,
-        &mut b,
+    for cmd in [
+        &["DEBUG", "POPULATE", "200"][..],
+        &["BGSAVE", "now"],
+        &["BGSAVE", "schedule", "x"],
+        &["SAVE", "x"],
+        // A save that lasts: 200 keys, 10 ms each.
         &["CONFIG", "SET", "rdb-key-save-delay", "10000"],
-    );
-    same(&mut a, &mut b, &["BGSAVE"]);
-    same(&mut a, &mut b, &["BGSAVE"]);
-    same(&mut a, &mut b, &["BGSAVE", "SCHEDULE"]);
-    same(&mut a, &mut b, &["SAVE"]);
-    same(&mut a, &mut b, &["MULTI"]);
-    same(&mut a, &mut b, &["BGSAVE"]);
-    same(&mut a, &mut b, &["EXEC"]);
-    same(&mut a, &mut b, &["MULTI"]);
-    same(&mut a, &mut b, &["SAVE"]);
-    same(&mut a, &mut b, &["EXEC"]);
+        &["BGSAVE"],
+        &["BGSAVE"],
+        &["BGSAVE", "SCHEDULE"],
+        &["SAVE"],
+        &["MULTI"],
+        &["BGSAVE"],
+        &["EXEC"],
+        &["MULTI"],
+        &["SAVE"],
+        &["EXEC"],
+    ] {
+        same(&mut a, &mut b, cmd);
+    }
     for c in [&mut a, &mut b] {
         assert_eq!(info(c, "persistence", "rdb_bgsave_in_progress"), "1");
     }
     for c in [&mut a, &mut b] {
-        wait_info(
-            c,
-            "persistence",
-            "rdb_bgsave_in_progress",
-            "0",
-            EXIT_DEADLINE,
-        );
+        wait_no_child(c, EXIT_DEADLINE);
     }
-    same(
-        &mut a,
-        &mut b,
-        &["CONFIG", "SET", "rdb-key-save-delay", "0"],
-    );
     // Inside MULTI without a child, BGSAVE is scheduled and runs from cron.
-    same(&mut a, &mut b, &["MULTI"]);
-    same(&mut a, &mut b, &["BGSAVE"]);
-    same(&mut a, &mut b, &["EXEC"]);
+    for cmd in [
+        &["CONFIG", "SET", "rdb-key-save-delay", "0"][..],
+        &["MULTI"],
+        &["BGSAVE"],
+        &["EXEC"],
+    ] {
+        same(&mut a, &mut b, cmd);
+    }
     for c in [&mut a, &mut b] {
         wait_info(c, "persistence", "rdb_saves", "2", EXIT_DEADLINE);
-        wait_info(
-            c,
-            "persistence",
-            "rdb_bgsave_in_progress",
-            "0",
-            EXIT_DEADLINE,
-        );
+        wait_no_child(c, EXIT_DEADLINE);
         assert_eq!(info(c, "persistence", "rdb_last_bgsave_status"), "ok");
     }
     same(&mut a, &mut b, &["SAVE"]);
@@ -701,13 +714,7 @@ fn a_killed_save_never_leaves_a_torn_dump() {
         .status()
         .unwrap();
     assert!(killed.success());
-    wait_info(
-        &mut c,
-        "persistence",
-        "rdb_last_bgsave_status",
-        "err",
-        EXIT_DEADLINE,
-    );
+    wait_failed_save(&mut c);
     assert_in_order(&s.log(), &["Background saving terminated by signal 9"]);
     assert!(!temp.exists(), "temp file left behind");
     assert_eq!(dump_of(dir.path()), saved);
@@ -878,13 +885,7 @@ fn failed_saves_keep_the_server_running() {
             c.cmd(&["SET", "k", "v"]),
             c.cmd(&["BGSAVE"]),
         ];
-        wait_info(
-            &mut c,
-            "persistence",
-            "rdb_last_bgsave_status",
-            "err",
-            EXIT_DEADLINE,
-        );
+        wait_failed_save(&mut c);
         for cmd in [
             &["SET", "k", "v"][..],
             &["PING"],
@@ -941,13 +942,7 @@ fn failed_saves_keep_the_server_running() {
 /// 1 and the lines Redis logs; nothing is served from them.
 #[test]
 fn damaged_dump_files_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = ours_in(dir.path(), &[]);
-    let mut c = s.conn();
-    fill(&mut c);
-    assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
-    drop(s);
-    let good = dump_of(dir.path());
+    let (good, _) = saved_dataset();
     let n = good.len();
     let mut variants: Vec<(String, Vec<u8>)> = Vec::new();
     for cut in [0, 5, 9, 40, n / 3, n / 2, n - 9, n - 1] {
@@ -994,14 +989,7 @@ fn damaged_dump_files_are_refused() {
 /// Redis's warning that it could not be checked.
 #[test]
 fn a_zero_checksum_loads_with_a_warning() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = ours_in(dir.path(), &[]);
-    let mut c = s.conn();
-    fill(&mut c);
-    let before = digest(&mut c);
-    assert_eq!(c.cmd(&["SAVE"]), simple("OK"));
-    drop(s);
-    let mut bytes = dump_of(dir.path());
+    let (mut bytes, before) = saved_dataset();
     let n = bytes.len();
     bytes[n - 8..].fill(0);
     for bin in [OUR_BIN, REDIS_BIN] {

@@ -364,3 +364,74 @@ fn backlog_resizes() {
     let offset: i64 = repl_field(&master, "master_repl_offset").parse().unwrap();
     assert_eq!(first, offset - 16384 + 1);
 }
+
+/// FAILOVER hands the master role to a replica: the old master becomes
+/// its replica with a partial resync, nothing written before is lost,
+/// and every node ends with the same data.
+fn failover_to(master: &Server, target: &Server) {
+    populate(master, "fo");
+    wait_synced(master, target);
+    let port = target.port.to_string();
+    let reply = master.conn().cmd(&["FAILOVER", "TO", "127.0.0.1", &port]);
+    assert_eq!(text(&reply), "OK", "{}", master.log());
+    let switched = poll_until(SYNC_WAIT, || {
+        let done = repl_field(target, "role") == "master"
+            && repl_field(master, "role") == "slave"
+            && repl_field(master, "master_link_status") == "up"
+            && repl_field(master, "master_failover_state") == "no-failover";
+        done.then_some(())
+    });
+    assert!(
+        switched.is_some(),
+        "no switch\nmaster:\n{}\ntarget:\n{}",
+        master.log(),
+        target.log()
+    );
+    assert_eq!(info_stat(target, "sync_full"), 0, "{}", target.log());
+    target.conn().cmd(&["SET", "after-failover", "1"]);
+    wait_synced(target, master);
+    assert_same_data(&[master, target]);
+}
+
+#[test]
+fn failover_ours_to_ours() {
+    let master = Server::start(&[]);
+    let replica = Server::start(&[]);
+    attach(&replica, &master);
+    failover_to(&master, &replica);
+}
+
+#[test]
+fn failover_ours_to_theirs() {
+    let master = Server::start(&[]);
+    let replica = Server::redis(&[]);
+    attach(&replica, &master);
+    failover_to(&master, &replica);
+}
+
+#[test]
+fn failover_theirs_to_ours() {
+    let master = Server::redis(&["--repl-diskless-sync-delay", "0"]);
+    let replica = Server::start(&[]);
+    attach(&replica, &master);
+    failover_to(&master, &replica);
+}
+
+/// FAILOVER's refusals, word for word as Redis 7.0.15.
+#[test]
+fn failover_errors_match_oracle() {
+    let (ours, redis) = Server::pair(&[]);
+    let (mut a, mut b) = (ours.conn(), redis.conn());
+    for argv in [
+        vec!["FAILOVER"],
+        vec!["FAILOVER", "ABORT"],
+        vec!["FAILOVER", "TIMEOUT", "0"],
+        vec!["FAILOVER", "TIMEOUT", "x"],
+        vec!["FAILOVER", "FORCE"],
+        vec!["FAILOVER", "TO", "127.0.0.1"],
+        vec!["FAILOVER", "BOGUS"],
+        vec!["FAILOVER", "TO", "127.0.0.1", "1", "FORCE"],
+    ] {
+        same(&mut a, &mut b, &argv);
+    }
+}

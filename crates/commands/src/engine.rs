@@ -495,6 +495,13 @@ impl Engine {
                 return Outcome::Continue;
             }
         }
+        if self.failover_holds_writes()
+            && cmd.has(flags::WRITE | flags::MAY_REPLICATE)
+            && !client.flags.replica
+            && !client.flags.master
+        {
+            return Outcome::Paused(now_ms + 100);
+        }
         if let Some(pause) = self.pause {
             if pause.until_ms <= now_ms {
                 self.pause = None;
@@ -853,6 +860,7 @@ impl Engine {
             self.active_expire_cycle(now_ms);
         }
         self.ping_replicas(now_ms);
+        self.update_failover(now_ms);
     }
 
     /// replicationCron: a PING in the stream every

@@ -125,6 +125,8 @@ pub struct Role {
     pub generation: u64,
     /// Unix ms of the last PING sent to replicas.
     pub last_ping_ms: i64,
+    /// A FAILOVER under way.
+    pub failover: Option<crate::failover::Failover>,
 }
 
 impl Role {
@@ -150,6 +152,7 @@ impl Engine {
             r.ack_offset = r.ack_offset.max(offset);
             r.ack_ms = now_ms;
         }
+        self.update_failover(now_ms);
         let ready: Vec<(u64, usize)> = self
             .role
             .waiters

@@ -578,7 +578,10 @@ fn replication(out: &mut Info, e: &Engine, now_ms: i64) {
             ),
         );
     }
-    out.field("master_failover_state", "no-failover");
+    out.field(
+        "master_failover_state",
+        crate::failover::FailoverState::name(e.role.failover.as_ref().map(|f| f.state)),
+    );
     out.field("master_replid", &repl.replid);
     out.field("master_replid2", &repl.replid2);
     out.field("master_repl_offset", repl.offset);

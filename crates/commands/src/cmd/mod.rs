@@ -39,6 +39,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         info::HANDLERS,
         multi::HANDLERS,
         object::HANDLERS,
+        crate::failover::HANDLERS,
         replication::HANDLERS,
         pubsub::HANDLERS,
         server::HANDLERS,

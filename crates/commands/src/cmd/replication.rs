@@ -21,6 +21,11 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 
 /// REPLICAOF host port | NO ONE (replication.c `replicaofCommand`).
 fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    if ctx.eng.role.failover.is_some() {
+        return Err(CmdError::fixed(
+            "ERR REPLICAOF not allowed while failing over.",
+        ));
+    }
     if eq(argv[1], "no") && eq(argv[2], "one") {
         if ctx.eng.role.is_replica() {
             ctx.eng.unset_master();
@@ -157,6 +162,22 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn sync(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if ctx.client.flags.replica {
         return Ok(());
+    }
+    // PSYNC <replid> <offset> FAILOVER: our master hands over to us.
+    if argv.len() > 3 && eq(argv[0], "psync") && eq(argv[3], "failover") {
+        if !argv[1].eq_ignore_ascii_case(ctx.eng.propagation.repl.replid.as_bytes()) {
+            return Err(CmdError::fixed(
+                "ERR PSYNC FAILOVER replid must match my replid.",
+            ));
+        }
+        ctx.eng.unset_master();
+        let who = crate::cmd::client::info_line(ctx.eng, ctx.client, ctx.now_ms, 0, true);
+        tracing::info!("MASTER MODE enabled (failover request from '{who}')");
+    }
+    if ctx.eng.role.failover.is_some() {
+        return Err(CmdError::fixed(
+            "NOMASTERLINK Can't SYNC while failing over",
+        ));
     }
     if ctx
         .eng

@@ -860,6 +860,7 @@ impl Engine {
             self.active_expire_cycle(now_ms);
         }
         self.ping_replicas(now_ms);
+        self.start_full_syncs(None, now_ms);
         self.update_failover(now_ms);
     }
 

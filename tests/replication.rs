@@ -16,6 +16,9 @@ use common::*;
 use resp::Frame;
 use std::time::Duration;
 
+/// Full syncs start at once (7.0's default waits 5 s for more replicas).
+const NO_DELAY: &[&str] = &["--repl-diskless-sync-delay", "0"];
+
 /// How long a sync may take on a slow CI machine.
 const SYNC_WAIT: Duration = Duration::from_secs(30);
 
@@ -115,9 +118,9 @@ fn assert_same_data(nodes: &[&Server]) {
 
 #[test]
 fn our_replica_of_their_master() {
-    let master = Server::redis(&["--repl-diskless-sync-delay", "0"]);
+    let master = Server::redis(NO_DELAY);
     populate(&master, "before");
-    let replica = Server::start(&[]);
+    let replica = Server::start(NO_DELAY);
     attach(&replica, &master);
     wait_synced(&master, &replica);
     populate(&master, "after");
@@ -140,9 +143,9 @@ fn our_replica_of_their_master() {
 
 #[test]
 fn their_replica_of_our_master() {
-    let master = Server::start(&[]);
+    let master = Server::start(NO_DELAY);
     populate(&master, "before");
-    let replica = Server::redis(&[]);
+    let replica = Server::redis(NO_DELAY);
     attach(&replica, &master);
     wait_synced(&master, &replica);
     populate(&master, "after");
@@ -188,10 +191,15 @@ fn their_replica_of_our_master() {
 fn mixed_chain() {
     // theirs -> ours -> theirs -> ours; the middle node of ours would
     // ping its replica every second if it (wrongly) added to the stream.
-    let top = Server::redis(&["--repl-diskless-sync-delay", "0"]);
-    let a = Server::start(&["--repl-ping-replica-period", "1"]);
-    let b = Server::redis(&["--repl-diskless-sync-delay", "0"]);
-    let c = Server::start(&[]);
+    let top = Server::redis(NO_DELAY);
+    let a = Server::start(&[
+        "--repl-ping-replica-period",
+        "1",
+        "--repl-diskless-sync-delay",
+        "0",
+    ]);
+    let b = Server::redis(NO_DELAY);
+    let c = Server::start(NO_DELAY);
     populate(&top, "before");
     attach(&a, &top);
     attach(&b, &a);
@@ -244,9 +252,9 @@ fn info_stat(s: &Server, field: &str) -> i64 {
 
 #[test]
 fn promotion_of_ours_in_mixed_group() {
-    let master = Server::redis(&["--repl-diskless-sync-delay", "0"]);
-    let ours = Server::start(&[]);
-    let theirs = Server::redis(&[]);
+    let master = Server::redis(NO_DELAY);
+    let ours = Server::start(NO_DELAY);
+    let theirs = Server::redis(NO_DELAY);
     populate(&master, "x");
     attach(&ours, &master);
     attach(&theirs, &master);
@@ -259,9 +267,9 @@ fn promotion_of_ours_in_mixed_group() {
 
 #[test]
 fn promotion_of_theirs_in_mixed_group() {
-    let master = Server::start(&[]);
-    let ours = Server::start(&[]);
-    let theirs = Server::redis(&[]);
+    let master = Server::start(NO_DELAY);
+    let ours = Server::start(NO_DELAY);
+    let theirs = Server::redis(NO_DELAY);
     populate(&master, "x");
     attach(&ours, &master);
     attach(&theirs, &master);
@@ -274,8 +282,8 @@ fn promotion_of_theirs_in_mixed_group() {
 
 #[test]
 fn dropped_link_continues_from_backlog() {
-    let master = Server::start(&[]);
-    let replica = Server::start(&[]);
+    let master = Server::start(NO_DELAY);
+    let replica = Server::start(NO_DELAY);
     populate(&master, "a");
     attach(&replica, &master);
     wait_synced(&master, &replica);
@@ -295,8 +303,8 @@ fn dropped_link_continues_from_backlog() {
 
 #[test]
 fn replica_leaves_expiry_to_its_master() {
-    let master = Server::start(&[]);
-    let replica = Server::start(&[]);
+    let master = Server::start(NO_DELAY);
+    let replica = Server::start(NO_DELAY);
     attach(&replica, &master);
     wait_synced(&master, &replica);
     let mut m = master.conn();
@@ -345,8 +353,8 @@ fn replica_output_buffer_is_bounded() {
 /// keeping the newest bytes.
 #[test]
 fn backlog_resizes() {
-    let master = Server::start(&[]);
-    let replica = Server::start(&[]);
+    let master = Server::start(NO_DELAY);
+    let replica = Server::start(NO_DELAY);
     attach(&replica, &master);
     wait_synced(&master, &replica);
     let mut c = master.conn();
@@ -363,4 +371,117 @@ fn backlog_resizes() {
         .unwrap();
     let offset: i64 = repl_field(&master, "master_repl_offset").parse().unwrap();
     assert_eq!(first, offset - 16384 + 1);
+}
+
+/// FAILOVER hands the master role to a replica: the old master becomes
+/// its replica with a partial resync, nothing written before is lost,
+/// and every node ends with the same data.
+fn failover_to(master: &Server, target: &Server) {
+    populate(master, "fo");
+    wait_synced(master, target);
+    let port = target.port.to_string();
+    let reply = master.conn().cmd(&["FAILOVER", "TO", "127.0.0.1", &port]);
+    assert_eq!(text(&reply), "OK", "{}", master.log());
+    let switched = poll_until(SYNC_WAIT, || {
+        let done = repl_field(target, "role") == "master"
+            && repl_field(master, "role") == "slave"
+            && repl_field(master, "master_link_status") == "up"
+            && repl_field(master, "master_failover_state") == "no-failover";
+        done.then_some(())
+    });
+    assert!(
+        switched.is_some(),
+        "no switch\nmaster:\n{}\ntarget:\n{}",
+        master.log(),
+        target.log()
+    );
+    assert_eq!(info_stat(target, "sync_full"), 0, "{}", target.log());
+    target.conn().cmd(&["SET", "after-failover", "1"]);
+    wait_synced(target, master);
+    assert_same_data(&[master, target]);
+}
+
+#[test]
+fn failover_ours_to_ours() {
+    let master = Server::start(NO_DELAY);
+    let replica = Server::start(NO_DELAY);
+    attach(&replica, &master);
+    failover_to(&master, &replica);
+}
+
+#[test]
+fn failover_ours_to_theirs() {
+    let master = Server::start(NO_DELAY);
+    let replica = Server::redis(NO_DELAY);
+    attach(&replica, &master);
+    failover_to(&master, &replica);
+}
+
+#[test]
+fn failover_theirs_to_ours() {
+    let master = Server::redis(NO_DELAY);
+    let replica = Server::start(NO_DELAY);
+    attach(&replica, &master);
+    failover_to(&master, &replica);
+}
+
+/// FAILOVER's refusals, word for word as Redis 7.0.15.
+#[test]
+fn failover_errors_match_oracle() {
+    let (ours, redis) = Server::pair(&[]);
+    let (mut a, mut b) = (ours.conn(), redis.conn());
+    for argv in [
+        vec!["FAILOVER"],
+        vec!["FAILOVER", "ABORT"],
+        vec!["FAILOVER", "TIMEOUT", "0"],
+        vec!["FAILOVER", "TIMEOUT", "x"],
+        vec!["FAILOVER", "FORCE"],
+        vec!["FAILOVER", "TO", "127.0.0.1"],
+        vec!["FAILOVER", "BOGUS"],
+        vec!["FAILOVER", "TO", "127.0.0.1", "1", "FORCE"],
+    ] {
+        same(&mut a, &mut b, &argv);
+    }
+}
+
+/// With `repl-diskless-sync yes` and a delay, replicas that ask within it
+/// share one snapshot, sent as `$EOF:` streams; with `no`, each gets a
+/// `$<len>` payload. Both end in sync.
+#[test]
+fn diskless_delay_shares_one_snapshot() {
+    let master = Server::start(&["--repl-diskless-sync-delay", "1"]);
+    populate(&master, "d");
+    let ours = Server::start(NO_DELAY);
+    let theirs = Server::redis(NO_DELAY);
+    attach(&ours, &master);
+    attach(&theirs, &master);
+    wait_synced(&master, &ours);
+    wait_synced(&master, &theirs);
+    assert_same_data(&[&master, &ours, &theirs]);
+    let log = master.log();
+    assert_eq!(
+        log.matches("Starting BGSAVE for SYNC with target: replicas sockets")
+            .count(),
+        1,
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("Waiting for REPLCONF ACK from slave to enable streaming")
+            .count(),
+        2,
+        "{log}"
+    );
+    assert!(ours
+        .log()
+        .contains("receiving streamed RDB from master with EOF"));
+
+    let disk = Server::start(&["--repl-diskless-sync", "no"]);
+    populate(&disk, "e");
+    let replica = Server::redis(NO_DELAY);
+    attach(&replica, &disk);
+    wait_synced(&disk, &replica);
+    assert_same_data(&[&disk, &replica]);
+    assert!(disk
+        .log()
+        .contains("Starting BGSAVE for SYNC with target: disk"));
 }

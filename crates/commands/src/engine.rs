@@ -506,6 +506,13 @@ impl Engine {
             self.reject(client, Some(cmd), err);
             return Outcome::Continue;
         }
+        if self.failover_holds_writes()
+            && cmd.has(flags::WRITE | flags::MAY_REPLICATE)
+            && !client.flags.replica
+            && !client.flags.master
+        {
+            return Outcome::Paused(now_ms + 100);
+        }
         if let Some(pause) = self.pause {
             if pause.until_ms <= now_ms {
                 self.pause = None;
@@ -867,6 +874,8 @@ impl Engine {
         }
         self.ping_replicas(now_ms);
         self.persistence_cron(now_ms);
+        self.start_full_syncs(None, now_ms);
+        self.update_failover(now_ms);
     }
 
     /// replicationCron: a PING in the stream every

@@ -8,6 +8,8 @@ pub mod cmd;
 pub mod engine;
 pub mod error;
 pub mod evict;
+pub mod failover;
+pub mod fullsync;
 pub mod keyspec;
 pub mod latency;
 pub mod ld;

@@ -186,7 +186,13 @@ impl Engine {
             };
             // The RDB of a full sync sits first in the buffer; the limit
             // counts the stream once the RDB is written out.
-            let rdb_pending = self.role.replicas.get_mut(&id).is_some_and(|r| {
+            let mut info = self.role.replicas.get_mut(&id);
+            // After a diskless transfer: held until the replica's first ACK.
+            if let Some(held) = info.as_mut().and_then(|r| r.held.as_mut()) {
+                held.extend_from_slice(bytes);
+                continue;
+            }
+            let rdb_pending = info.is_some_and(|r| {
                 r.rdb_pending &= !c.out.buf.is_empty();
                 r.rdb_pending
             });

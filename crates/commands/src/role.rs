@@ -99,6 +99,14 @@ pub struct ReplicaInfo {
     pub state: Option<ReplicaState>,
     /// The RDB of its full sync is still in its reply buffer.
     pub rdb_pending: bool,
+    /// It asked with PSYNC (it gets a `+FULLRESYNC` line), not SYNC.
+    pub psync: bool,
+    /// Unix ms since when it waits for its full sync to start.
+    pub waiting_since_ms: i64,
+    /// Stream held back after a diskless transfer until its first ACK
+    /// says the RDB was loaded (replication.c
+    /// `repl_start_cmd_stream_on_ack`).
+    pub held: Option<Vec<u8>>,
 }
 
 /// A client blocked in WAIT.
@@ -125,6 +133,10 @@ pub struct Role {
     pub generation: u64,
     /// Unix ms of the last PING sent to replicas.
     pub last_ping_ms: i64,
+    /// Unix ms of the last newline sent to replicas waiting for a sync.
+    pub last_keepalive_ms: i64,
+    /// A FAILOVER under way.
+    pub failover: Option<crate::failover::Failover>,
 }
 
 impl Role {
@@ -150,6 +162,7 @@ impl Engine {
             r.ack_offset = r.ack_offset.max(offset);
             r.ack_ms = now_ms;
         }
+        self.update_failover(now_ms);
         let ready: Vec<(u64, usize)> = self
             .role
             .waiters

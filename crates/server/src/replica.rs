@@ -230,9 +230,21 @@ impl Link {
         }
         let offset = offset.to_string();
         tracing::info!("Trying a partial resynchronization (request {replid}:{offset}).");
-        let reply = self
-            .command(&[b"PSYNC", replid.as_bytes(), offset.as_bytes()])
-            .await?;
+        let failing_over = shared.engine.borrow().role.failover.is_some();
+        let mut psync: Vec<&[u8]> = vec![b"PSYNC", replid.as_bytes(), offset.as_bytes()];
+        if failing_over {
+            psync.push(b"FAILOVER");
+        }
+        let reply = self.command(&psync).await?;
+        if failing_over {
+            let mut eng = shared.engine.borrow_mut();
+            if reply.starts_with("+CONTINUE") || reply.starts_with("+FULLRESYNC") {
+                eng.finish_failover();
+            } else {
+                eng.abort_failover("Failover target rejected psync request");
+                return Ok(false);
+            }
+        }
         if let Some(rest) = reply.strip_prefix("+FULLRESYNC") {
             let mut words = rest.split_whitespace();
             let id = words.next().unwrap_or_default().to_string();

@@ -588,15 +588,19 @@ fn replication(out: &mut Info, e: &Engine, now_ms: i64) {
         }
         None => out.field("role", "master"),
     }
-    out.field("connected_slaves", e.propagation.replicas.len());
+    let mut replicas: Vec<(&u64, &crate::role::ReplicaInfo)> = e
+        .role
+        .replicas
+        .iter()
+        .filter(|(_, r)| r.state.is_some())
+        .collect();
+    replicas.sort_by_key(|(id, _)| **id);
+    out.field("connected_slaves", replicas.len());
     let min_replicas = e.config.int("min-replicas-to-write");
     if min_replicas > 0 && e.config.int("min-replicas-max-lag") > 0 {
         out.field("min_slaves_good_slaves", e.good_replicas(now_ms));
     }
-    for (i, id) in e.propagation.replicas.iter().enumerate() {
-        let Some(info) = e.role.replicas.get(id) else {
-            continue;
-        };
+    for (i, (id, info)) in replicas.into_iter().enumerate() {
         let addr = e
             .clients
             .get(id)
@@ -617,7 +621,10 @@ fn replication(out: &mut Info, e: &Engine, now_ms: i64) {
             ),
         );
     }
-    out.field("master_failover_state", "no-failover");
+    out.field(
+        "master_failover_state",
+        crate::failover::FailoverState::name(e.role.failover.as_ref().map(|f| f.state)),
+    );
     out.field("master_replid", &repl.replid);
     out.field("master_replid2", &repl.replid2);
     out.field("master_repl_offset", repl.offset);

@@ -41,6 +41,7 @@ pub fn handlers() -> Vec<(&'static str, Handler)> {
         multi::HANDLERS,
         object::HANDLERS,
         persistence::HANDLERS,
+        crate::failover::HANDLERS,
         replication::HANDLERS,
         pubsub::HANDLERS,
         server::HANDLERS,

@@ -21,6 +21,11 @@ pub const HANDLERS: &[(&str, Handler)] = &[
 
 /// REPLICAOF host port | NO ONE (replication.c `replicaofCommand`).
 fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    if ctx.eng.role.failover.is_some() {
+        return Err(CmdError::fixed(
+            "ERR REPLICAOF not allowed while failing over.",
+        ));
+    }
     if eq(argv[1], "no") && eq(argv[2], "one") {
         if ctx.eng.role.is_replica() {
             ctx.eng.unset_master();
@@ -126,6 +131,7 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             // No reply, and only from a replica.
             if ctx.client.flags.replica {
                 if let Some(off) = resp::parse_i64(val) {
+                    ctx.eng.release_held_stream(ctx.client);
                     ctx.eng.replica_ack(id, off, ctx.now_ms);
                 }
             }
@@ -157,6 +163,22 @@ fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn sync(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if ctx.client.flags.replica {
         return Ok(());
+    }
+    // PSYNC <replid> <offset> FAILOVER: our master hands over to us.
+    if argv.len() > 3 && eq(argv[0], "psync") && eq(argv[3], "failover") {
+        if !argv[1].eq_ignore_ascii_case(ctx.eng.propagation.repl.replid.as_bytes()) {
+            return Err(CmdError::fixed(
+                "ERR PSYNC FAILOVER replid must match my replid.",
+            ));
+        }
+        ctx.eng.unset_master();
+        let who = crate::cmd::client::info_line(ctx.eng, ctx.client, ctx.now_ms, 0, true);
+        tracing::info!("MASTER MODE enabled (failover request from '{who}')");
+    }
+    if ctx.eng.role.failover.is_some() {
+        return Err(CmdError::fixed(
+            "NOMASTERLINK Can't SYNC while failing over",
+        ));
     }
     if ctx
         .eng
@@ -198,7 +220,7 @@ fn sync(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
     }
     ctx.eng.stats.sync_full += 1;
-    ctx.eng.full_sync(ctx.client, psync, ctx.now_ms);
+    ctx.eng.request_full_sync(ctx.client, psync, ctx.now_ms);
     Ok(())
 }
 
@@ -358,7 +380,7 @@ impl crate::engine::Engine {
     }
 
     /// Makes `client` a replica that receives the stream.
-    fn add_replica(&mut self, client: &mut crate::ClientState, now_ms: i64) {
+    pub(crate) fn add_replica(&mut self, client: &mut crate::ClientState, now_ms: i64) {
         client.flags.replica = true;
         let info = self.role.replicas.entry(client.id).or_default();
         info.state = Some(ReplicaState::Online);
@@ -392,45 +414,6 @@ impl crate::engine::Engine {
             backlog.len()
         );
         self.add_replica(client, now_ms);
-    }
-
-    /// A full synchronisation: `+FULLRESYNC <replid> <offset>` (PSYNC
-    /// only), then the RDB of this moment as `$<len>` and the payload.
-    /// Everything written afterwards follows it in the stream, so the
-    /// replica continues exactly from that offset.
-    fn full_sync(&mut self, client: &mut crate::ClientState, psync: bool, now_ms: i64) {
-        if self.propagation.repl.backlog.is_none() {
-            let id = crate::engine::random_hex40(&mut self.rng);
-            let repl = &mut self.propagation.repl;
-            repl.replid = id;
-            repl.clear_replid2();
-            let size = self.config.int("repl-backlog-size").max(1) as usize;
-            self.propagation.repl.ensure_backlog(size);
-            let repl = &self.propagation.repl;
-            tracing::info!(
-                "Replication backlog created, my new replication IDs are '{}' and '{}'",
-                repl.replid,
-                repl.replid2
-            );
-        }
-        let name = self.replica_name(client);
-        tracing::info!("Starting BGSAVE for SYNC with target: replicas sockets");
-        let repl = &self.propagation.repl;
-        if psync {
-            client
-                .out
-                .simple(&format!("FULLRESYNC {} {}", repl.replid, repl.offset));
-        }
-        let rdb = self.snapshot_rdb(now_ms);
-        client.out.raw(format!("${}\r\n", rdb.len()).as_bytes());
-        client.out.raw(&rdb);
-        // The stream after the RDB starts with a SELECT.
-        self.propagation.selected_db = -1;
-        self.add_replica(client, now_ms);
-        if let Some(info) = self.role.replicas.get_mut(&client.id) {
-            info.rdb_pending = true;
-        }
-        tracing::info!("Synchronization with replica {name} succeeded");
     }
 
     /// The dataset as an RDB image, with the replication AUX fields.

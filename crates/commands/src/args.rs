@@ -17,28 +17,87 @@ pub fn int_or(arg: &[u8], err: CmdError) -> Result<i64, CmdError> {
     resp::parse_i64(arg).ok_or(err)
 }
 
+/// A count that must not be negative (Redis
+/// `getPositiveLongFromObjectOrReply`): a non-number and a negative
+/// number get the same error.
+pub fn non_negative(arg: &[u8], err: CmdError) -> Result<usize, CmdError> {
+    resp::parse_i64(arg)
+        .filter(|n| *n >= 0)
+        .map(|n| n as usize)
+        .ok_or(err)
+}
+
+/// `getPositiveLongFromObjectOrReply`'s default error.
+pub const NOT_POSITIVE: CmdError = CmdError::fixed("ERR value is out of range, must be positive");
+
 /// A float argument (Redis `getLongDoubleFromObject` / `strtold` rules):
 /// no spaces, no empty string, `inf`/`-inf` accepted, NaN refused.
 pub fn float(arg: &[u8]) -> Result<f64, CmdError> {
     parse_float(arg).ok_or(NOT_FLOAT)
 }
 
-/// Parses a float as Redis does; `None` if invalid.
+/// Parses a float as Redis's `getDoubleFromObject` does: `strtod` over
+/// the whole text, not empty, no leading space, not NaN, and not out of
+/// range (overflow, or underflow to zero). `None` if invalid.
 pub fn parse_float(arg: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(arg).ok()?;
-    if s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+    if arg.first().is_none_or(|c| c.is_ascii_whitespace()) {
         return None;
     }
-    let v: f64 = match s.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
-        "-inf" | "-infinity" => f64::NEG_INFINITY,
-        _ => s.parse().ok()?,
-    };
-    if v.is_nan() {
-        None
-    } else {
-        Some(v)
+    match strtod(arg)? {
+        (v, true) if v == 0.0 || v.is_infinite() => None,
+        (v, _) if v.is_nan() => None,
+        (v, _) => Some(v),
     }
+}
+
+/// C's `strtod` applied to a whole text, as Redis checks it (`eptr` at
+/// the end): leading spaces skipped, decimal or hexadecimal digits,
+/// `inf`/`infinity`/`nan`, and nothing after the number. The empty text
+/// is 0 (no conversion, and nothing left over). The flag is `ERANGE`:
+/// the value overflowed to infinity or underflowed below the normal
+/// range. `None` if the text is not a number.
+pub fn strtod(arg: &[u8]) -> Option<(f64, bool)> {
+    let start = arg.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    if arg.is_empty() {
+        return Some((0.0, false));
+    }
+    let body = std::str::from_utf8(&arg[start..]).ok()?;
+    let lower = body.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if lower.len() - unsigned.len() > 1 {
+        return None;
+    }
+    let neg = lower.starts_with('-');
+    let special = match unsigned {
+        "inf" | "infinity" => Some(f64::INFINITY),
+        "nan" => Some(f64::NAN),
+        _ => None,
+    };
+    if let Some(v) = special {
+        return Some((if neg { -v } else { v }, false));
+    }
+    let v: f64 = if unsigned.starts_with("0x") {
+        match crate::ld::parse(body.as_bytes())? {
+            crate::ld::Ld::Finite(x) => x.to_f64(),
+            crate::ld::Ld::Inf(n) => {
+                return Some((if n { f64::NEG_INFINITY } else { f64::INFINITY }, true))
+            }
+        }
+    } else {
+        // Rust's grammar is strtod's decimal one, minus what is excluded
+        // above (signs, specials are handled here).
+        if !unsigned.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+            return None;
+        }
+        body.parse().ok()?
+    };
+    let mantissa_nonzero = unsigned.split(['e', 'p']).next().is_some_and(|m| {
+        m.trim_start_matches("0x")
+            .bytes()
+            .any(|c| c.is_ascii_alphanumeric() && c != b'0')
+    });
+    let erange = v.is_infinite() || (mantissa_nonzero && v.abs() < f64::MIN_POSITIVE);
+    Some((v, erange))
 }
 
 /// Lossy text of an argument, for error messages.
@@ -61,6 +120,22 @@ mod tests {
         assert_eq!(parse_float(b""), None);
         assert_eq!(parse_float(b"nan"), None);
         assert_eq!(parse_float(b"abc"), None);
+        assert_eq!(parse_float(b"0x10"), Some(16.0));
+        assert_eq!(parse_float(b"-0x1.8p1"), Some(-3.0));
+        assert_eq!(parse_float(b"1e-400"), None, "underflow to zero");
+        assert_eq!(parse_float(b"1e400"), None, "overflow");
+        assert_eq!(parse_float(b"4e-320"), Some(4e-320), "subnormal is fine");
+    }
+
+    #[test]
+    fn strtod_whole_text() {
+        assert_eq!(strtod(b""), Some((0.0, false)));
+        assert_eq!(strtod(b" 2"), Some((2.0, false)));
+        assert_eq!(strtod(b"  "), None);
+        assert_eq!(strtod(b"2 "), None);
+        assert_eq!(strtod(b"+-1"), None);
+        assert_eq!(strtod(b"1e-400"), Some((0.0, true)));
+        assert!(strtod(b"nan").is_some_and(|(v, _)| v.is_nan()));
     }
 
     #[test]

@@ -437,7 +437,7 @@ impl Engine {
     fn deliver_deferred(&mut self, client: &mut ClientState) {
         for d in std::mem::take(&mut self.deferred) {
             if d.client == client.id {
-                write_message(&mut client.out, d.pattern.as_deref(), &d.channel, &d.msg);
+                write_message(&mut client.out, &d.via, &d.channel, &d.msg);
             }
         }
     }
@@ -727,6 +727,21 @@ impl Engine {
         if let Some(cmd) = cmd {
             self.stats.commands[cmd.stat_index].rejected_calls += 1;
         }
+        // A refused EXEC ends its transaction (multi.c `execCommandAbort`).
+        let exec = cmd.is_some_and(|c| c.name() == "exec");
+        let err = match (exec, self.multi.remove(&client.id)) {
+            (true, Some(_)) => {
+                self.watches.unwatch_all(client.id);
+                let why = err.0.strip_prefix("ERR ").unwrap_or(&err.0);
+                CmdError::new(format!("EXECABORT Transaction discarded because of: {why}"))
+            }
+            (_, state) => {
+                if let Some(state) = state {
+                    self.multi.insert(client.id, state);
+                }
+                err
+            }
+        };
         self.stats.count_error(err.code());
         client.out.error(&err.0);
     }

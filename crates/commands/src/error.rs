@@ -61,3 +61,6 @@ pub fn unknown_subcommand(sub: &[u8], container: &str) -> CmdError {
         container.to_ascii_uppercase()
     ))
 }
+
+/// SINTERCARD / ZINTERCARD LIMIT refused.
+pub const LIMIT_NEGATIVE: CmdError = CmdError::fixed("ERR LIMIT can't be negative");

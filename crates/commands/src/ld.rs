@@ -49,6 +49,27 @@ impl LongDouble {
         }
     }
 
+    /// The nearest `f64` (infinity or zero beyond its range).
+    pub fn to_f64(&self) -> f64 {
+        let mut v = self.mant as f64;
+        let mut e = self.exp;
+        // Scaled in steps so that no intermediate power of two overflows.
+        while e > 1000 {
+            v *= 2f64.powi(1000);
+            e -= 1000;
+        }
+        while e < -1000 {
+            v *= 2f64.powi(-1000);
+            e += 1000;
+        }
+        v *= 2f64.powi(e as i32);
+        if self.neg {
+            -v
+        } else {
+            v
+        }
+    }
+
     /// `self + other`, rounded to nearest even; infinity on overflow.
     pub fn add(&self, other: &LongDouble) -> Ld {
         let e = self.exp.min(other.exp);

@@ -13,29 +13,62 @@ use crate::engine::{Engine, OBUF_PUBSUB};
 use keyspace::glob_match;
 use std::collections::HashMap;
 
-/// One client's (channels, patterns), in subscription order.
-type Subscriptions = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+/// Which channel namespace: the ordinary one, or the shard channels of
+/// SSUBSCRIBE / SPUBLISH (one shard without cluster mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// SUBSCRIBE / PUBLISH.
+    Plain,
+    /// SSUBSCRIBE / SPUBLISH.
+    Shard,
+}
+
+/// One client's subscriptions, each in subscription order.
+#[derive(Debug, Default)]
+struct Subscriptions {
+    channels: Vec<Vec<u8>>,
+    patterns: Vec<Vec<u8>>,
+    shard: Vec<Vec<u8>>,
+}
+
+impl Subscriptions {
+    fn of(&mut self, kind: Kind) -> &mut Vec<Vec<u8>> {
+        match kind {
+            Kind::Plain => &mut self.channels,
+            Kind::Shard => &mut self.shard,
+        }
+    }
+}
 
 /// Subscriptions of every client.
 #[derive(Debug, Default)]
 pub struct PubSub {
     /// channel -> subscriber ids, in subscription order.
     channels: HashMap<Vec<u8>, Vec<u64>>,
+    /// shard channel -> subscriber ids, in subscription order.
+    shard: HashMap<Vec<u8>, Vec<u64>>,
     /// (pattern, subscriber id), in subscription order.
     patterns: Vec<(Vec<u8>, u64)>,
-    /// id -> (channels, patterns) of that client, in subscription order.
+    /// id -> that client's subscriptions.
     per_client: HashMap<u64, Subscriptions>,
 }
 
 impl PubSub {
+    fn table(&mut self, kind: Kind) -> &mut HashMap<Vec<u8>, Vec<u64>> {
+        match kind {
+            Kind::Plain => &mut self.channels,
+            Kind::Shard => &mut self.shard,
+        }
+    }
+
     /// Subscribes `client` to `channel`; false if it already was.
-    pub fn subscribe(&mut self, client: u64, channel: &[u8]) -> bool {
-        let mine = self.per_client.entry(client).or_default();
-        if mine.0.iter().any(|c| c == channel) {
+    pub fn subscribe(&mut self, kind: Kind, client: u64, channel: &[u8]) -> bool {
+        let mine = self.per_client.entry(client).or_default().of(kind);
+        if mine.iter().any(|c| c == channel) {
             return false;
         }
-        mine.0.push(channel.to_vec());
-        self.channels
+        mine.push(channel.to_vec());
+        self.table(kind)
             .entry(channel.to_vec())
             .or_default()
             .push(client);
@@ -43,19 +76,20 @@ impl PubSub {
     }
 
     /// Unsubscribes `client` from `channel`; false if it was not subscribed.
-    pub fn unsubscribe(&mut self, client: u64, channel: &[u8]) -> bool {
-        let Some(mine) = self.per_client.get_mut(&client) else {
+    pub fn unsubscribe(&mut self, kind: Kind, client: u64, channel: &[u8]) -> bool {
+        let Some(mine) = self.per_client.get_mut(&client).map(|m| m.of(kind)) else {
             return false;
         };
-        let before = mine.0.len();
-        mine.0.retain(|c| c != channel);
-        if mine.0.len() == before {
+        let before = mine.len();
+        mine.retain(|c| c != channel);
+        if mine.len() == before {
             return false;
         }
-        if let Some(ids) = self.channels.get_mut(channel) {
+        let table = self.table(kind);
+        if let Some(ids) = table.get_mut(channel) {
             ids.retain(|c| *c != client);
             if ids.is_empty() {
-                self.channels.remove(channel);
+                table.remove(channel);
             }
         }
         true
@@ -64,10 +98,10 @@ impl PubSub {
     /// Subscribes `client` to `pattern`; false if it already was.
     pub fn psubscribe(&mut self, client: u64, pattern: &[u8]) -> bool {
         let mine = self.per_client.entry(client).or_default();
-        if mine.1.iter().any(|p| p == pattern) {
+        if mine.patterns.iter().any(|p| p == pattern) {
             return false;
         }
-        mine.1.push(pattern.to_vec());
+        mine.patterns.push(pattern.to_vec());
         self.patterns.push((pattern.to_vec(), client));
         true
     }
@@ -77,9 +111,9 @@ impl PubSub {
         let Some(mine) = self.per_client.get_mut(&client) else {
             return false;
         };
-        let before = mine.1.len();
-        mine.1.retain(|p| p != pattern);
-        if mine.1.len() == before {
+        let before = mine.patterns.len();
+        mine.patterns.retain(|p| p != pattern);
+        if mine.patterns.len() == before {
             return false;
         }
         self.patterns
@@ -87,11 +121,14 @@ impl PubSub {
         true
     }
 
-    /// The channels `client` is subscribed to.
-    pub fn channels_of(&self, client: u64) -> Vec<Vec<u8>> {
+    /// The channels (of `kind`) `client` is subscribed to.
+    pub fn channels_of(&self, kind: Kind, client: u64) -> Vec<Vec<u8>> {
         self.per_client
             .get(&client)
-            .map(|m| m.0.clone())
+            .map(|m| match kind {
+                Kind::Plain => m.channels.clone(),
+                Kind::Shard => m.shard.clone(),
+            })
             .unwrap_or_default()
     }
 
@@ -99,43 +136,57 @@ impl PubSub {
     pub fn patterns_of(&self, client: u64) -> Vec<Vec<u8>> {
         self.per_client
             .get(&client)
-            .map(|m| m.1.clone())
+            .map(|m| m.patterns.clone())
             .unwrap_or_default()
     }
 
-    /// Channel and pattern subscriptions of `client` (the count in replies).
-    pub fn count(&self, client: u64) -> usize {
-        self.per_client
-            .get(&client)
-            .map_or(0, |m| m.0.len() + m.1.len())
+    /// The count in (un)subscribe replies: channels and patterns, or
+    /// shard channels (pubsub.c `clientSubscriptionsCount`,
+    /// `clientShardSubscriptionsCount`).
+    pub fn count(&self, kind: Kind, client: u64) -> usize {
+        self.per_client.get(&client).map_or(0, |m| match kind {
+            Kind::Plain => m.channels.len() + m.patterns.len(),
+            Kind::Shard => m.shard.len(),
+        })
     }
 
     /// True if `client` has any subscription (it is in subscribed mode).
     pub fn is_subscribed(&self, client: u64) -> bool {
-        self.count(client) > 0
+        self.count(Kind::Plain, client) + self.count(Kind::Shard, client) > 0
     }
 
     /// Forgets a client entirely.
     pub fn remove_client(&mut self, client: u64) {
-        for ch in self.channels_of(client) {
-            self.unsubscribe(client, &ch);
+        for kind in [Kind::Plain, Kind::Shard] {
+            for ch in self.channels_of(kind, client) {
+                self.unsubscribe(kind, client, &ch);
+            }
         }
         self.patterns.retain(|(_, c)| *c != client);
         self.per_client.remove(&client);
     }
 
-    /// Active channels matching `pattern` (PUBSUB CHANNELS).
-    pub fn active_channels(&self, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
-        self.channels
+    /// Active channels of `kind` matching `pattern` (PUBSUB CHANNELS,
+    /// SHARDCHANNELS).
+    pub fn active_channels(&self, kind: Kind, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
+        let table = match kind {
+            Kind::Plain => &self.channels,
+            Kind::Shard => &self.shard,
+        };
+        table
             .keys()
             .filter(|c| pattern.is_none_or(|p| glob_match(p, c, false)))
             .cloned()
             .collect()
     }
 
-    /// Subscribers of a channel (PUBSUB NUMSUB).
-    pub fn numsub(&self, channel: &[u8]) -> usize {
-        self.channels.get(channel).map_or(0, |v| v.len())
+    /// Subscribers of a channel (PUBSUB NUMSUB, SHARDNUMSUB).
+    pub fn numsub(&self, kind: Kind, channel: &[u8]) -> usize {
+        let table = match kind {
+            Kind::Plain => &self.channels,
+            Kind::Shard => &self.shard,
+        };
+        table.get(channel).map_or(0, |v| v.len())
     }
 
     /// Pattern subscriptions of all clients (PUBSUB NUMPAT).
@@ -143,9 +194,13 @@ impl PubSub {
         self.patterns.len()
     }
 
-    /// Total channels with subscribers (INFO `pubsub_channels`).
-    pub fn channel_count(&self) -> usize {
-        self.channels.len()
+    /// Channels with subscribers (INFO `pubsub_channels`,
+    /// `pubsubshard_channels`).
+    pub fn channel_count(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::Plain => self.channels.len(),
+            Kind::Shard => self.shard.len(),
+        }
     }
 }
 
@@ -154,30 +209,40 @@ impl PubSub {
 pub struct Deferred {
     /// Receiver.
     pub client: u64,
-    /// The pattern it matched, for a pattern subscription.
-    pub pattern: Option<Vec<u8>>,
+    /// The subscription it matched.
+    pub via: Via,
     /// Channel.
     pub channel: Vec<u8>,
     /// Payload.
     pub msg: Vec<u8>,
 }
 
+/// The subscription a message reaches a client through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// SUBSCRIBE: `message`.
+    Channel,
+    /// PSUBSCRIBE of this pattern: `pmessage`.
+    Pattern(Vec<u8>),
+    /// SSUBSCRIBE: `smessage`.
+    Shard,
+}
+
 /// Writes one Pub/Sub message: a push in RESP3, an array in RESP2.
-pub(crate) fn write_message(
-    out: &mut resp::Out,
-    pattern: Option<&[u8]>,
-    channel: &[u8],
-    msg: &[u8],
-) {
-    match pattern {
-        Some(p) => {
+pub(crate) fn write_message(out: &mut resp::Out, via: &Via, channel: &[u8], msg: &[u8]) {
+    match via {
+        Via::Pattern(p) => {
             out.push(4);
             out.bulk(b"pmessage");
             out.bulk(p);
         }
-        None => {
+        Via::Channel => {
             out.push(3);
             out.bulk(b"message");
+        }
+        Via::Shard => {
+            out.push(3);
+            out.bulk(b"smessage");
         }
     }
     out.bulk(channel);
@@ -191,25 +256,46 @@ impl Engine {
     /// the server itself publishes).
     pub fn publish(
         &mut self,
+        from: Option<&mut ClientState>,
+        channel: &[u8],
+        msg: &[u8],
+        now_ms: i64,
+    ) -> usize {
+        self.publish_to(Kind::Plain, from, channel, msg, now_ms)
+    }
+
+    /// PUBLISH (plain channels and patterns) or SPUBLISH (shard channels).
+    pub fn publish_to(
+        &mut self,
+        kind: Kind,
         mut from: Option<&mut ClientState>,
         channel: &[u8],
         msg: &[u8],
         now_ms: i64,
     ) -> usize {
-        let mut targets: Vec<(u64, Option<Vec<u8>>)> = Vec::new();
-        if let Some(ids) = self.pubsub.channels.get(channel) {
-            targets.extend(ids.iter().map(|id| (*id, None)));
-        }
-        for (p, id) in &self.pubsub.patterns {
-            if glob_match(p, channel, false) {
-                targets.push((*id, Some(p.clone())));
+        let mut targets: Vec<(u64, Via)> = Vec::new();
+        match kind {
+            Kind::Plain => {
+                if let Some(ids) = self.pubsub.channels.get(channel) {
+                    targets.extend(ids.iter().map(|id| (*id, Via::Channel)));
+                }
+                for (p, id) in &self.pubsub.patterns {
+                    if glob_match(p, channel, false) {
+                        targets.push((*id, Via::Pattern(p.clone())));
+                    }
+                }
+            }
+            Kind::Shard => {
+                if let Some(ids) = self.pubsub.shard.get(channel) {
+                    targets.extend(ids.iter().map(|id| (*id, Via::Shard)));
+                }
             }
         }
         let limits = self.config.client_output_buffer_limits()[OBUF_PUBSUB];
-        for (id, pattern) in &targets {
+        for (id, via) in &targets {
             match from.as_deref_mut() {
                 Some(c) if c.id == *id => {
-                    write_message(&mut c.out, pattern.as_deref(), channel, msg);
+                    write_message(&mut c.out, via, channel, msg);
                 }
                 _ => {
                     let Some(rc) = self.clients.get(id).cloned() else {
@@ -221,13 +307,13 @@ impl Engine {
                         // follows the command's reply.
                         self.deferred.push(Deferred {
                             client: *id,
-                            pattern: pattern.clone(),
+                            via: via.clone(),
                             channel: channel.to_vec(),
                             msg: msg.to_vec(),
                         });
                         continue;
                     };
-                    write_message(&mut c.out, pattern.as_deref(), channel, msg);
+                    write_message(&mut c.out, via, channel, msg);
                     self.check_output_limits(&mut c, limits, now_ms);
                     c.wake();
                 }
@@ -328,14 +414,24 @@ mod tests {
 
     #[test]
     fn bookkeeping() {
+        use Kind::{Plain, Shard};
         let mut p = PubSub::default();
-        assert!(p.subscribe(1, b"a") && !p.subscribe(1, b"a"));
-        assert!(p.subscribe(2, b"a") && p.psubscribe(1, b"a*"));
-        assert_eq!((p.count(1), p.numsub(b"a"), p.numpat()), (2, 2, 1));
-        assert_eq!(p.active_channels(Some(b"a")), vec![b"a".to_vec()]);
+        assert!(p.subscribe(Plain, 1, b"a") && !p.subscribe(Plain, 1, b"a"));
+        assert!(p.subscribe(Plain, 2, b"a") && p.psubscribe(1, b"a*"));
+        assert!(p.subscribe(Shard, 1, b"a"));
+        assert_eq!((p.count(Plain, 1), p.count(Shard, 1)), (2, 1));
+        assert_eq!(
+            (p.numsub(Plain, b"a"), p.numsub(Shard, b"a"), p.numpat()),
+            (2, 1, 1)
+        );
+        assert_eq!(p.active_channels(Plain, Some(b"a")), vec![b"a".to_vec()]);
         p.remove_client(1);
-        assert_eq!((p.count(1), p.numsub(b"a"), p.numpat()), (0, 1, 0));
-        assert!(p.unsubscribe(2, b"a") && !p.unsubscribe(2, b"a"));
-        assert_eq!(p.channel_count(), 0);
+        assert_eq!(
+            (p.count(Plain, 1), p.numsub(Plain, b"a"), p.numpat()),
+            (0, 1, 0)
+        );
+        assert_eq!(p.channel_count(Shard), 0);
+        assert!(p.unsubscribe(Plain, 2, b"a") && !p.unsubscribe(Plain, 2, b"a"));
+        assert_eq!(p.channel_count(Plain), 0);
     }
 }

@@ -80,6 +80,11 @@ impl Hash {
                 self.convert();
             } else if let Some(i) = Self::pack_find(lp, field) {
                 lp.replace(i + 1, value);
+                // Past a lowered limit even an update converts
+                // (t_hash.c `hashTypeSet` checks the length after).
+                if lp.len() / 2 > limits.max_entries {
+                    self.convert();
+                }
                 return false;
             } else if lp.len() / 2 < limits.max_entries {
                 lp.push_back(field);

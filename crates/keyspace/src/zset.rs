@@ -108,11 +108,15 @@ impl ZSet {
 
     /// Adds `member` or changes its score; true if it is new.
     pub fn insert(&mut self, member: &[u8], score: f64, limits: PackLimits) -> bool {
-        // Redis stores -0 as 0 (its scores round-trip through text).
-        let score = if score == 0.0 { 0.0 } else { score };
         if let ZSet::Pack(lp) = self {
+            // A listpack keeps -0 as 0 (its scores round-trip through
+            // text); the skiplist keeps the double as given.
+            let score = if score == 0.0 { 0.0 } else { score };
             let exists = Self::pack_find(lp, member).is_some();
-            if member.len() > limits.max_value || (!exists && lp.len() / 2 >= limits.max_entries) {
+            // Only a new member can push the set past its listpack limits
+            // (t_zset.c `zsetAdd`): updating an existing one never does.
+            let too_big = member.len() > limits.max_value || lp.len() / 2 >= limits.max_entries;
+            if !exists && too_big {
                 self.convert();
             } else {
                 if let Some(i) = Self::pack_find(lp, member) {

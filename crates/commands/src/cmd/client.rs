@@ -7,6 +7,7 @@ use crate::cmd::connection::validate_client_name;
 use crate::cmd::reply;
 use crate::engine::{Ctx, Engine, Pause};
 use crate::error::{CmdError, CmdResult, SYNTAX};
+use crate::pubsub;
 use crate::table::Handler;
 use std::fmt::Write;
 
@@ -117,7 +118,7 @@ pub fn info_line(
     let _ = write!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} \
+         sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} \
          rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events={} cmd={} user=default \
          redir=-1 resp={}",
         c.id,
@@ -129,8 +130,9 @@ pub fn info_line(
         (now_ms - c.last_interaction_ms).max(0) / 1000,
         flags_field(eng, c),
         c.db,
-        eng.pubsub.channels_of(c.id).len(),
+        eng.pubsub.channels_of(pubsub::Kind::Plain, c.id).len(),
         eng.pubsub.patterns_of(c.id).len(),
+        eng.pubsub.channels_of(pubsub::Kind::Shard, c.id).len(),
         eng.multi.get(&c.id).map_or(-1, |m| m.queue.len() as i64),
         c.qbuf,
         c.qbuf_free,

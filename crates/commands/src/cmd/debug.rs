@@ -6,6 +6,7 @@
 //! subcommand or wrong number of arguments" error as an unknown one.
 
 use crate::args::eq;
+use crate::args::{non_negative, NOT_POSITIVE};
 use crate::cmd::object::refcount_of;
 use crate::cmd::reply;
 use crate::engine::Ctx;
@@ -17,8 +18,6 @@ use keyspace::{digest, digest_value, hex, Value};
 pub const HANDLERS: &[(&str, Handler)] = &[("debug", debug)];
 
 const NOT_ALLOWED: CmdError = CmdError::fixed("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.");
-
-const NOT_POSITIVE: CmdError = CmdError::fixed("ERR value is out of range, must be positive");
 
 /// Keys DEBUG POPULATE will create at most: Redis fails its dictionary
 /// expansion ("OOM in dictTryExpand") long before this.
@@ -231,14 +230,12 @@ fn canonical_int(b: &[u8]) -> Option<i64> {
 /// `value:N` (zero-padded or cut to `size`), skipping existing keys. Not
 /// counted as changes, as in Redis.
 fn populate(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let count = resp::parse_i64(argv[2])
-        .filter(|n| *n >= 0)
-        .ok_or(NOT_POSITIVE)?;
+    let count = non_negative(argv[2], NOT_POSITIVE)? as i64;
     if count > POPULATE_MAX_KEYS {
         return Err(CmdError::fixed("ERR OOM in dictTryExpand"));
     }
     let size = match argv.get(4) {
-        Some(a) => resp::parse_i64(a).filter(|n| *n >= 0).ok_or(NOT_POSITIVE)?,
+        Some(a) => non_negative(a, NOT_POSITIVE)? as i64,
         None => 0,
     };
     if size > ctx.eng.cached.proto_max_bulk_len {

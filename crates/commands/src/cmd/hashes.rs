@@ -271,14 +271,20 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let count = match argv.get(2) {
         None => None,
-        Some(a) => Some(int(a).map_err(|_| NOT_INTEGER)?),
+        Some(a) => {
+            let c = int(a).map_err(|_| NOT_INTEGER)?;
+            if c == i64::MIN {
+                return Err(CmdError::fixed("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"));
+            }
+            Some(c)
+        }
     };
     let withvalues = match argv.len() {
         4 if eq(argv[3], "withvalues") => true,
         n if n >= 4 => return Err(SYNTAX),
         _ => false,
     };
-    if withvalues && count.is_some_and(|c| c < -(i64::MAX / 2)) {
+    if withvalues && count.is_some_and(|c| c.abs() > i64::MAX / 2) {
         return Err(CmdError::fixed("ERR value is out of range"));
     }
     let resp3 = ctx.client.resp() == 3;

@@ -9,6 +9,7 @@
 
 use crate::engine::{Ctx, Engine, Mode};
 use crate::error::CmdResult;
+use crate::pubsub::Kind;
 use crate::role::LinkState;
 use crate::table::Handler;
 use std::collections::BTreeSet;
@@ -506,9 +507,9 @@ fn stats(out: &mut Info, e: &Engine) {
     }
     out.field("keyspace_hits", s.keyspace_hits);
     out.field("keyspace_misses", s.keyspace_misses);
-    out.field("pubsub_channels", e.pubsub.channel_count());
+    out.field("pubsub_channels", e.pubsub.channel_count(Kind::Plain));
     out.field("pubsub_patterns", e.pubsub.numpat());
-    out.field("pubsubshard_channels", 0);
+    out.field("pubsubshard_channels", e.pubsub.channel_count(Kind::Shard));
     out.field("latest_fork_usec", e.persist.latest_fork_usec);
     out.field("total_forks", e.persist.total_forks);
     for name in [

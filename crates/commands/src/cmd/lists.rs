@@ -1,7 +1,7 @@
 //! List commands (t_list.c), and the blocking pops (blocked.c serves
 //! them through [`Ctx::block`]).
 
-use crate::args::{eq, int, mpop_args};
+use crate::args::{eq, int, mpop_args, non_negative, NOT_POSITIVE};
 use crate::blocking::parse_timeout;
 use crate::engine::Ctx;
 use crate::error::{CmdError, CmdResult, NO_SUCH_KEY, SYNTAX, WRONGTYPE};
@@ -182,15 +182,7 @@ fn pop_n(list: &mut Quicklist, end: End, count: usize) -> Vec<Vec<u8>> {
 /// t_list.c `popGenericCommand`: LPOP / RPOP with an optional count.
 fn pop(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> CmdResult {
     let count = match argv.get(2) {
-        Some(a) => {
-            let n = int(a)?;
-            if n < 0 {
-                return Err(CmdError::fixed(
-                    "ERR value is out of range, must be positive",
-                ));
-            }
-            Some(n as usize)
-        }
+        Some(a) => Some(non_negative(a, NOT_POSITIVE)?),
         None => None,
     };
     let key = argv[1];
@@ -283,6 +275,8 @@ fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn lset(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    // The key is looked at before the index (t_list.c `lsetCommand`).
+    list_write(ctx, argv[1])?.ok_or(NO_SUCH_KEY)?;
     let index = int(argv[2])?;
     let list = list_write(ctx, argv[1])?.ok_or(NO_SUCH_KEY)?;
     let i = normalise(index, list.len());
@@ -388,16 +382,11 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
                 ));
             }
         } else if eq(argv[j], "count") && more {
-            let c = int(argv[j + 1])?;
-            if c < 0 {
-                return Err(CmdError::fixed("ERR COUNT can't be negative"));
-            }
-            count = Some(c);
+            let c = non_negative(argv[j + 1], CmdError::fixed("ERR COUNT can't be negative"))?;
+            count = Some(c as i64);
         } else if eq(argv[j], "maxlen") && more {
-            maxlen = int(argv[j + 1])?;
-            if maxlen < 0 {
-                return Err(CmdError::fixed("ERR MAXLEN can't be negative"));
-            }
+            maxlen =
+                non_negative(argv[j + 1], CmdError::fixed("ERR MAXLEN can't be negative"))? as i64;
         } else {
             return Err(SYNTAX);
         }

@@ -1,8 +1,11 @@
-//! Pub/Sub commands (pubsub.c).
+//! Pub/Sub commands (pubsub.c): channels, patterns, and the shard
+//! channels of SSUBSCRIBE / SPUBLISH (a single shard without cluster mode).
 
 use crate::args::eq;
+use crate::cmd::reply::subcommand_syntax;
 use crate::engine::Ctx;
 use crate::error::{unknown_subcommand, CmdResult};
+use crate::pubsub::Kind;
 use crate::table::Handler;
 
 /// Handlers of this family.
@@ -11,21 +14,25 @@ pub const HANDLERS: &[(&str, Handler)] = &[
     ("unsubscribe", unsubscribe),
     ("psubscribe", psubscribe),
     ("punsubscribe", punsubscribe),
+    ("ssubscribe", ssubscribe),
+    ("sunsubscribe", sunsubscribe),
     ("publish", publish),
+    ("spublish", spublish),
     ("pubsub|channels", pubsub_channels),
     ("pubsub|numsub", pubsub_numsub),
     ("pubsub|numpat", pubsub_numpat),
     ("pubsub|shardchannels", pubsub_shardchannels),
-    ("pubsub|shardnumsub", pubsub_numsub_empty),
+    ("pubsub|shardnumsub", pubsub_shardnumsub),
     ("pubsub|help", pubsub_help),
 ];
 
 /// One subscription confirmation: `[kind, name, count]`, a push in RESP3.
-fn confirm(ctx: &mut Ctx, kind: &str, name: Option<&[u8]>) {
-    let count = ctx.eng.pubsub.count(ctx.client.id);
+/// The count is of plain channels and patterns, or of shard channels.
+fn confirm(ctx: &mut Ctx, reply: &str, kind: Kind, name: Option<&[u8]>) {
+    let count = ctx.eng.pubsub.count(kind, ctx.client.id);
     let out = &mut ctx.client.out;
     out.push(3);
-    out.bulk(kind.as_bytes());
+    out.bulk(reply.as_bytes());
     match name {
         Some(n) => out.bulk(n),
         None => out.null(),
@@ -33,35 +40,51 @@ fn confirm(ctx: &mut Ctx, kind: &str, name: Option<&[u8]>) {
     out.int(count as i64);
 }
 
-fn subscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+fn subscribe_kind(ctx: &mut Ctx, argv: &[&[u8]], kind: Kind, reply: &str) -> CmdResult {
     for ch in &argv[1..] {
-        ctx.eng.pubsub.subscribe(ctx.client.id, ch);
-        confirm(ctx, "subscribe", Some(ch));
+        ctx.eng.pubsub.subscribe(kind, ctx.client.id, ch);
+        confirm(ctx, reply, kind, Some(ch));
     }
     Ok(())
+}
+
+fn unsubscribe_kind(ctx: &mut Ctx, argv: &[&[u8]], kind: Kind, reply: &str) -> CmdResult {
+    let id = ctx.client.id;
+    let chans: Vec<Vec<u8>> = if argv.len() > 1 {
+        argv[1..].iter().map(|c| c.to_vec()).collect()
+    } else {
+        ctx.eng.pubsub.channels_of(kind, id)
+    };
+    if chans.is_empty() {
+        confirm(ctx, reply, kind, None);
+    }
+    for ch in chans {
+        ctx.eng.pubsub.unsubscribe(kind, id, &ch);
+        confirm(ctx, reply, kind, Some(&ch));
+    }
+    Ok(())
+}
+
+fn subscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    subscribe_kind(ctx, argv, Kind::Plain, "subscribe")
+}
+
+fn unsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    unsubscribe_kind(ctx, argv, Kind::Plain, "unsubscribe")
+}
+
+fn ssubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    subscribe_kind(ctx, argv, Kind::Shard, "ssubscribe")
+}
+
+fn sunsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    unsubscribe_kind(ctx, argv, Kind::Shard, "sunsubscribe")
 }
 
 fn psubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     for p in &argv[1..] {
         ctx.eng.pubsub.psubscribe(ctx.client.id, p);
-        confirm(ctx, "psubscribe", Some(p));
-    }
-    Ok(())
-}
-
-fn unsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let id = ctx.client.id;
-    let chans: Vec<Vec<u8>> = if argv.len() > 1 {
-        argv[1..].iter().map(|c| c.to_vec()).collect()
-    } else {
-        ctx.eng.pubsub.channels_of(id)
-    };
-    if chans.is_empty() {
-        confirm(ctx, "unsubscribe", None);
-    }
-    for ch in chans {
-        ctx.eng.pubsub.unsubscribe(id, &ch);
-        confirm(ctx, "unsubscribe", Some(&ch));
+        confirm(ctx, "psubscribe", Kind::Plain, Some(p));
     }
     Ok(())
 }
@@ -74,67 +97,74 @@ fn punsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         ctx.eng.pubsub.patterns_of(id)
     };
     if pats.is_empty() {
-        confirm(ctx, "punsubscribe", None);
+        confirm(ctx, "punsubscribe", Kind::Plain, None);
     }
     for p in pats {
         ctx.eng.pubsub.punsubscribe(id, &p);
-        confirm(ctx, "punsubscribe", Some(&p));
+        confirm(ctx, "punsubscribe", Kind::Plain, Some(&p));
     }
     Ok(())
 }
 
-fn publish(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+/// PUBLISH and SPUBLISH: delivered, counted, and always propagated.
+fn publish_kind(ctx: &mut Ctx, argv: &[&[u8]], kind: Kind) -> CmdResult {
     let n = ctx
         .eng
-        .publish(Some(&mut *ctx.client), argv[1], argv[2], ctx.now_ms);
+        .publish_to(kind, Some(&mut *ctx.client), argv[1], argv[2], ctx.now_ms);
     ctx.client.out.int(n as i64);
     ctx.force_propagation();
     Ok(())
 }
 
-fn pubsub_channels(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+fn publish(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    publish_kind(ctx, argv, Kind::Plain)
+}
+
+fn spublish(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    publish_kind(ctx, argv, Kind::Shard)
+}
+
+/// PUBSUB CHANNELS / SHARDCHANNELS [pattern].
+fn list_channels(ctx: &mut Ctx, argv: &[&[u8]], kind: Kind) -> CmdResult {
     if argv.len() > 3 {
-        return Err(unknown_subcommand(argv[1], "pubsub"));
+        return Err(subcommand_syntax(argv));
     }
-    let chans = ctx.eng.pubsub.active_channels(argv.get(2).copied());
+    let chans = ctx.eng.pubsub.active_channels(kind, argv.get(2).copied());
     ctx.client.out.array(chans.len());
     chans.iter().for_each(|c| ctx.client.out.bulk(c));
     Ok(())
 }
 
-fn pubsub_numsub(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    // A flat array in 7.0, in RESP3 too.
+fn pubsub_channels(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    list_channels(ctx, argv, Kind::Plain)
+}
+
+fn pubsub_shardchannels(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    list_channels(ctx, argv, Kind::Shard)
+}
+
+/// PUBSUB NUMSUB / SHARDNUMSUB: a flat array of channel, count (7.0 uses
+/// no map, in RESP3 too).
+fn count_subscribers(ctx: &mut Ctx, argv: &[&[u8]], kind: Kind) -> CmdResult {
     let out = &mut ctx.client.out;
     out.array((argv.len() - 2) * 2);
     for ch in &argv[2..] {
         out.bulk(ch);
-        out.int(ctx.eng.pubsub.numsub(ch) as i64);
+        out.int(ctx.eng.pubsub.numsub(kind, ch) as i64);
     }
     Ok(())
+}
+
+fn pubsub_numsub(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    count_subscribers(ctx, argv, Kind::Plain)
+}
+
+fn pubsub_shardnumsub(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
+    count_subscribers(ctx, argv, Kind::Shard)
 }
 
 fn pubsub_numpat(ctx: &mut Ctx, _argv: &[&[u8]]) -> CmdResult {
     ctx.client.out.int(ctx.eng.pubsub.numpat() as i64);
-    Ok(())
-}
-
-/// Sharded channels exist only in cluster mode: none here.
-fn pubsub_shardchannels(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    if argv.len() > 3 {
-        return Err(unknown_subcommand(argv[1], "pubsub"));
-    }
-    ctx.client.out.array(0);
-    Ok(())
-}
-
-/// PUBSUB SHARDNUMSUB: every sharded channel has no subscriber here.
-fn pubsub_numsub_empty(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let out = &mut ctx.client.out;
-    out.array((argv.len() - 2) * 2);
-    for ch in &argv[2..] {
-        out.bulk(ch);
-        out.int(0);
-    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use crate::args::int;
 use crate::cmd::scan;
 use crate::engine::Ctx;
-use crate::error::{CmdError, CmdResult, SYNTAX, WRONGTYPE};
+use crate::error::{CmdError, CmdResult, LIMIT_NEGATIVE, SYNTAX, WRONGTYPE};
 use crate::table::Handler;
 use conf::notify::NOTIFY_SET;
 use keyspace::{Set, Value};
@@ -138,13 +138,7 @@ fn scard(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 
 /// A COUNT that must not be negative (`getPositiveLongFromObjectOrReply`).
 fn positive_count(arg: &[u8]) -> Result<usize, CmdError> {
-    let n = int(arg)?;
-    if n < 0 {
-        return Err(CmdError::fixed(
-            "ERR value is out of range, must be positive",
-        ));
-    }
-    Ok(n as usize)
+    crate::args::non_negative(arg, crate::args::NOT_POSITIVE)
 }
 
 fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
@@ -169,11 +163,23 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         .and_then(|v| v.as_set_mut())
         .expect("checked");
     let whole = count.is_some_and(|c| c >= s.len());
+    // t_set.c `spopWithCountCommand` case 3: when most of the set goes,
+    // the members that stay are moved into a new set, which takes the
+    // encoding a fresh set of them would have (an intset if they allow).
+    let rebuild = !whole && count.is_some_and(|c| c.saturating_mul(5) > s.len());
     let n = count.unwrap_or(1).min(s.len());
     let mut popped = Vec::with_capacity(n);
     for _ in 0..n {
         let i = eng.rng.gen_range(0..s.len());
         popped.push(s.remove_index(i));
+    }
+    if rebuild {
+        let max = eng.cached.set_max_intset;
+        let mut fresh = Set::default();
+        for m in s.iter() {
+            fresh.add(&m, max);
+        }
+        *s = fresh;
     }
     match count {
         None => out.bulk(&popped[0]),
@@ -422,11 +428,7 @@ fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let mut j = 2 + numkeys;
     while j < argv.len() {
         if crate::args::eq(argv[j], "limit") && j + 1 < argv.len() {
-            let l = int(argv[j + 1])?;
-            if l < 0 {
-                return Err(CmdError::fixed("ERR LIMIT can't be negative"));
-            }
-            limit = l as usize;
+            limit = crate::args::non_negative(argv[j + 1], LIMIT_NEGATIVE)?;
             j += 2;
         } else {
             return Err(SYNTAX);

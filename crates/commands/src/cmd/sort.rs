@@ -35,9 +35,12 @@ fn by_pattern(ctx: &mut Ctx, pattern: &[u8], elem: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// A numeric weight as `strtod` reads it: the whole text, not NaN.
+/// A numeric weight as sort.c reads it with `strtod`: the whole text,
+/// not NaN, not out of range (leading spaces and the empty text are fine).
 fn weight(text: &[u8]) -> Option<f64> {
-    crate::args::parse_float(text)
+    crate::args::strtod(text)
+        .filter(|(v, erange)| !erange && !v.is_nan())
+        .map(|(v, _)| v)
 }
 
 fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
@@ -91,7 +94,9 @@ fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
                     by = None;
                 }
                 s.iter().map(|m| m.into_owned()).collect()
-            } else if let Some(z) = v.as_zset() {
+            } else if let Some(z) = v.as_zset_mut() {
+                // sort.c converts a sorted set to its skiplist encoding.
+                z.convert();
                 ordered = true;
                 z.iter().map(|(m, _)| m.into_owned()).collect()
             } else {
@@ -188,6 +193,11 @@ fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         }
         Some(dst) => {
             let fill = ctx.eng.cached.list_fill;
+            if !rows.is_empty() || ctx.eng.ks.dbs[db].contains(dst) {
+                // The STORE key is not in SORT's key specs: WATCH and
+                // blocked clients are told here.
+                ctx.eng.signal_modified(db, dst);
+            }
             let d = &mut ctx.eng.ks.dbs[db];
             let existed = d.remove(dst).is_some();
             if !rows.is_empty() {

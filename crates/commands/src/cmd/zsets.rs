@@ -1,10 +1,10 @@
 //! Sorted set commands (t_zset.c), with the blocking pops.
 
-use crate::args::{eq, int, mpop_args, parse_float};
+use crate::args::{eq, int, mpop_args, parse_float, strtod};
 use crate::blocking::parse_timeout;
 use crate::cmd::scan;
 use crate::engine::Ctx;
-use crate::error::{CmdError, CmdResult, NOT_FLOAT, SYNTAX, WRONGTYPE};
+use crate::error::{CmdError, CmdResult, LIMIT_NEGATIVE, NOT_FLOAT, SYNTAX, WRONGTYPE};
 use crate::table::Handler;
 use conf::notify::NOTIFY_ZSET;
 use keyspace::{PackLimits, Value, ZSet};
@@ -148,11 +148,17 @@ struct ScoreRange {
 
 impl ScoreRange {
     fn parse(min: &[u8], max: &[u8]) -> Result<ScoreRange, CmdError> {
+        // t_zset.c `zslParseRange`: `strtod` over the rest, only NaN and
+        // trailing text refused (so "" and "(" are 0).
         let bound = |a: &[u8]| -> Option<(f64, bool)> {
-            match a.first() {
-                Some(b'(') => parse_float(&a[1..]).map(|v| (v, true)),
-                _ => parse_float(a).map(|v| (v, false)),
-            }
+            let (text, exclusive) = match a.first() {
+                Some(b'(') => (&a[1..], true),
+                _ => (a, false),
+            };
+            strtod(text)
+                .map(|(v, _)| v)
+                .filter(|v| !v.is_nan())
+                .map(|v| (v, exclusive))
         };
         let err = CmdError::fixed("ERR min or max is not a float");
         let (min, minex) = bound(min).ok_or(err.clone())?;
@@ -700,17 +706,16 @@ fn pop_from(
 fn zpop(ctx: &mut Ctx, argv: &[&[u8]], max: bool) -> CmdResult {
     let count = match argv.len() {
         2 => None,
-        3 => {
-            let c = int(argv[2])?;
-            if c < 0 {
-                return Err(CmdError::fixed(
-                    "ERR value is out of range, must be positive",
-                ));
-            }
-            Some(c as usize)
-        }
+        3 => Some(crate::args::non_negative(
+            argv[2],
+            crate::args::NOT_POSITIVE,
+        )?),
         _ => return Err(SYNTAX),
     };
+    if count == Some(0) {
+        ctx.client.out.array(0);
+        return Ok(());
+    }
     let items = pop_from(ctx, argv[1], max, count.unwrap_or(1))?.unwrap_or_default();
     // RESP3 nests pairs only when a count was given.
     let nested = ctx.client.resp() == 3 && count.is_some();
@@ -909,6 +914,11 @@ fn zsetop(
         return Err(SYNTAX);
     }
     let keys = &argv[numkeys_idx + 1..numkeys_idx + 1 + n];
+    // The inputs are type-checked before the options are parsed.
+    let mut inputs = Vec::with_capacity(n);
+    for k in keys {
+        inputs.push(input(ctx, k)?);
+    }
     let (mut weights, mut agg, mut withscores, mut limit) =
         (vec![1.0; n], Aggregate::Sum, false, 0usize);
     let mut j = numkeys_idx + 1 + n;
@@ -916,11 +926,7 @@ fn zsetop(
         let more = argv.len() - j - 1;
         if card_only {
             if eq(argv[j], "limit") && more >= 1 {
-                let l = int(argv[j + 1])?;
-                if l < 0 {
-                    return Err(CmdError::fixed("ERR LIMIT can't be negative"));
-                }
-                limit = l as usize;
+                limit = crate::args::non_negative(argv[j + 1], LIMIT_NEGATIVE)?;
                 j += 2;
                 continue;
             }
@@ -949,10 +955,6 @@ fn zsetop(
         } else {
             return Err(SYNTAX);
         }
-    }
-    let mut inputs = Vec::with_capacity(n);
-    for k in keys {
-        inputs.push(input(ctx, k)?);
     }
     let weighted = |i: usize, s: f64| nan_to_zero(s * weights[i]);
     let mut result: Vec<(Vec<u8>, f64)> = Vec::new();
@@ -1153,7 +1155,10 @@ mod tests {
         let r = ScoreRange::parse(b"(1", b"+inf").unwrap();
         assert!(!r.contains(1.0) && r.contains(1.5) && r.contains(f64::INFINITY));
         assert!(ScoreRange::parse(b"x", b"1").is_err());
-        assert!(ScoreRange::parse(b"(", b"1").is_err());
+        // strtod reads nothing as 0 (redis-server 7.0.15: ZCOUNT z "(" 1).
+        let r = ScoreRange::parse(b"(", b"").unwrap();
+        assert!(!r.contains(0.0) && !r.contains(-1.0));
+        assert!(ScoreRange::parse(b" 1", b"2").unwrap().contains(1.0));
     }
 
     #[test]

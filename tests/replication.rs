@@ -250,6 +250,26 @@ fn info_stat(s: &Server, field: &str) -> i64 {
         .unwrap_or(-1)
 }
 
+/// REPLICAOF is remembered by CONFIG REWRITE, as `replicaof host port`,
+/// and REPLICAOF NO ONE removes it again.
+#[test]
+fn config_rewrite_after_replicaof() {
+    let master = Server::start(NO_DELAY);
+    let (_dir, conf) = temp_file("replica.conf", "# a replica\nport 0\n");
+    let replica = Server::spawn(Spec::ours(NO_DELAY).config_file(&conf));
+    attach(&replica, &master);
+    let mut c = replica.conn();
+    assert_eq!(text(&c.cmd(&["CONFIG", "REWRITE"])), "OK");
+    let written = std::fs::read_to_string(&conf).unwrap();
+    let line = format!("replicaof 127.0.0.1 {}", master.port);
+    assert!(written.contains(&line), "{written}");
+    assert!(written.starts_with("# a replica\n"), "{written}");
+    c.cmd(&["REPLICAOF", "NO", "ONE"]);
+    assert_eq!(text(&c.cmd(&["CONFIG", "REWRITE"])), "OK");
+    let written = std::fs::read_to_string(&conf).unwrap();
+    assert!(!written.contains("replicaof"), "{written}");
+}
+
 #[test]
 fn promotion_of_ours_in_mixed_group() {
     let master = Server::redis(NO_DELAY);

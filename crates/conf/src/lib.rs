@@ -11,7 +11,6 @@ mod error;
 mod load;
 pub mod notify;
 mod rewrite;
-mod sha256;
 mod special;
 pub mod table;
 mod util;

@@ -203,7 +203,7 @@ fn user_lines(cfg: &Config) -> Vec<String> {
         } else {
             format!(
                 "on #{} ~* &* +@all",
-                crate::sha256::hex_digest(pass.as_bytes())
+                hex_sha256(pass.as_bytes())
             )
         };
         users.push(("default".to_string(), descr));
@@ -424,4 +424,13 @@ fn set_mode_0644(p: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn set_mode_0644(_p: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// The lower-case hex SHA-256 of `data` (acl.c `ACLHashPassword`).
+fn hex_sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -434,3 +434,15 @@ fn hex_sha256(data: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod sha_tests {
+    //! Goal: the password hash is SHA-256 as acl.c writes it.
+    #[test]
+    fn sha256_of_abc() {
+        assert_eq!(
+            super::hex_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

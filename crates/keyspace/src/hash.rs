@@ -97,7 +97,18 @@ impl Hash {
         let Hash::Table(t) = self else {
             unreachable!("converted above")
         };
-        t.insert(Key::from_slice(field), value.into()).is_none()
+        // An update keeps the field and, at the same length, the value's
+        // allocation.
+        if let Some(v) = t.get_mut(field) {
+            if v.len() == value.len() {
+                v.copy_from_slice(value);
+            } else {
+                *v = value.into();
+            }
+            return false;
+        }
+        t.insert(Key::from_slice(field), value.into());
+        true
     }
 
     /// Removes `field`; true if it existed.

@@ -524,7 +524,9 @@ impl Conn {
         Ok(self.try_read_reply()?.map(|(f, _)| f))
     }
 
-    fn try_read_reply(&mut self) -> Result<Option<(Frame, Vec<u8>)>, String> {
+    /// Reads one reply, the frame and its bytes: `Ok(None)` on a clean
+    /// EOF (or a reset), `Err` on timeout, I/O error or a malformed reply.
+    pub fn try_read_reply(&mut self) -> Result<Option<(Frame, Vec<u8>)>, String> {
         loop {
             if let Some((f, used)) = parse_frame(&self.buf)? {
                 let raw = self.buf.drain(..used).collect();
@@ -682,6 +684,62 @@ pub fn same<A: AsRef<[u8]> + std::fmt::Debug>(a: &mut Conn, b: &mut Conn, argv: 
     let (ours, redis) = (a.cmd(argv), b.cmd(argv));
     assert_eq!(ours, redis, "reply to {argv:?} (left: ours, right: oracle)");
     ours
+}
+
+// ---------------------------------------------------------------------------
+// Differential runs
+// ---------------------------------------------------------------------------
+
+/// An argv for messages: each argument quoted, lossily decoded.
+pub fn show(argv: &[Vec<u8>]) -> String {
+    argv.iter()
+        .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The elements of an array reply, sorted (for replies in hash order).
+pub fn sorted(f: &Frame) -> Option<Vec<Vec<u8>>> {
+    let Frame::Array(items) = f else { return None };
+    let mut v: Vec<Vec<u8>> = items
+        .iter()
+        .map(|i| i.as_bytes().map(<[u8]>::to_vec))
+        .collect::<Option<_>>()?;
+    v.sort();
+    Some(v)
+}
+
+/// Sends `argv` and returns the reply, or (as an error frame, so the
+/// failure report can show the commands that led to it) why there is
+/// none: the server closed the connection or crashed.
+pub fn reply_or_why(c: &mut Conn, argv: &[Vec<u8>]) -> Frame {
+    if let Err(e) = c.try_send_raw(&resp::encode_command(argv)) {
+        return Frame::Error(format!("(cannot send: {e})"));
+    }
+    read_or_why(c).0
+}
+
+/// Reads the next reply, frame and bytes; where there is none, an error
+/// frame saying why (closed, crashed, timed out) and no bytes, so that a
+/// differential run reports it with its history instead of panicking.
+pub fn read_or_why(c: &mut Conn) -> (Frame, Vec<u8>) {
+    match c.try_read_reply() {
+        Ok(Some(reply)) => reply,
+        Ok(None) => (
+            Frame::Error("(connection closed: crashed?)".into()),
+            Vec::new(),
+        ),
+        Err(e) => (Frame::Error(format!("(no reply: {e})")), Vec::new()),
+    }
+}
+
+/// The value of the environment variable `name` parsed, else `default`
+/// (seeds and step counts of the differential runs).
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 // ---------------------------------------------------------------------------

@@ -33,7 +33,10 @@ mod typegen;
 use common::*;
 use resp::{encode_command, Frame};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use typegen::{checked_keys, default_limits, has_word, name, Area, Argv, Gen};
+use typegen::{
+    checked_keys, default_limits, has_word, name, prelude, skip_reason, spop_resync, Area, Argv,
+    Gen,
+};
 
 /// The seeds run by default: the first in RESP2, the second in RESP3.
 const SEEDS: [(u64, u8); 2] = [(1, 2), (7015, 3)];
@@ -411,15 +414,8 @@ impl Run {
     /// After an SPOP the two servers may hold different members: give
     /// both the oracle's remaining set (DEL, then SADD of its members).
     fn resync_set(&mut self, step: usize, key: &[u8]) {
-        let left = content(&mut self.b, "SPOP", key).unwrap_or_default();
-        if content(&mut self.a, "SPOP", key).unwrap_or_default() == left {
-            return;
-        }
-        self.exact(step, &argv!["DEL", key]);
-        if !left.is_empty() {
-            let mut sadd = argv!["SADD", key];
-            sadd.extend(left.into_keys());
-            self.exact(step, &sadd);
+        for argv in spop_resync(&mut self.a, &mut self.b, key) {
+            self.exact(step, &argv);
         }
     }
 
@@ -496,24 +492,13 @@ fn run_seed(ours: &Server, redis: &Server, area: Area, seed: u64, resp: u8, step
     let mut gen = Gen::new(seed, area);
     for step in 0..steps {
         let argv = gen.command();
-        if let Some(bug) = known_server_bug(&mut run.b, &argv) {
-            run.history
-                .push(format!("{} (skipped: {bug})", show(&argv)));
-            continue;
-        }
-        if let Some(why) = random_in_redis(&mut run.b, &argv) {
+        if let Some(why) = skip_reason(&mut run.b, &argv) {
             run.history
                 .push(format!("{} (skipped: {why})", show(&argv)));
             continue;
         }
-        if name(&argv).starts_with("SORT") {
-            // Redis's numeric SORT tests `errno == ERANGE` after strtod
-            // without clearing errno first (sort.c), so an earlier
-            // command that left ERANGE behind (a denormal score) makes it
-            // fail. A ZADD XX on a missing key parses a score with errno
-            // cleared and changes nothing: it puts the oracle back in a
-            // known state.
-            run.exact(step, &argv!["ZADD", "errno:clear", "XX", "1", "m"]);
+        if let Some(prelude) = prelude(&argv) {
+            run.exact(step, &prelude);
         }
         run.step(step, &argv);
         run.check_state(step, &argv);
@@ -580,45 +565,6 @@ fn sort_matches_oracle() {
 #[test]
 fn mixed_types_match_oracle() {
     run_area(Area::Mixed);
-}
-
-/// Commands whose reply Redis itself does not determine, which the
-/// sequences skip: a lex range over a skiplist whose scores differ is
-/// found by walking the skiplist's levels as if the members were in lex
-/// order, so what it finds depends on the random levels of the nodes
-/// (on a listpack the walk is linear and the reply is compared).
-fn random_in_redis(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
-    let key = match name(argv).as_str() {
-        "ZRANGEBYLEX" | "ZREVRANGEBYLEX" | "ZLEXCOUNT" | "ZREMRANGEBYLEX" => &argv[1],
-        "ZRANGE" if has_word(argv, "BYLEX") => &argv[1],
-        "ZRANGESTORE" if has_word(argv, "BYLEX") => &argv[2],
-        _ => return None,
-    };
-    if oracle.cmd(&argv!["OBJECT", "ENCODING", key]) != bulk("skiplist") {
-        return None;
-    }
-    let Frame::Array(items) = oracle.cmd(&argv!["ZRANGE", key, "0", "-1", "WITHSCORES"]) else {
-        return None;
-    };
-    let scores: BTreeSet<String> = items
-        .iter()
-        .flat_map(|i| match i {
-            // RESP3: [member, score] pairs.
-            Frame::Array(p) => p.get(1).map(|s| format!("{s:?}")),
-            other => Some(format!("{other:?}")),
-        })
-        .collect();
-    let scores = if items.iter().all(|i| matches!(i, Frame::Array(_))) {
-        scores
-    } else {
-        items
-            .iter()
-            .skip(1)
-            .step_by(2)
-            .map(|s| format!("{s:?}"))
-            .collect()
-    };
-    (scores.len() > 1).then_some("a lex range over a skiplist with different scores")
 }
 
 // ---------------------------------------------------------------------------
@@ -888,235 +834,8 @@ fn encoding_limits_match_oracle() {
 }
 
 // ---------------------------------------------------------------------------
-// Known server bugs
+// Known server bugs (the sequences skip them: see typegen::skip_reason)
 // ---------------------------------------------------------------------------
-
-/// Commands on which our server is known to differ from Redis: the
-/// random sequences skip them (looking at the oracle's data where the bug
-/// depends on it) so that they keep testing everything else, and an
-/// `#[ignore]`d test below reproduces each bug. Delete an entry when its
-/// bug is fixed.
-fn known_server_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
-    let cmd = name(argv);
-    let arg = |i: usize| argv.get(i).map(Vec::as_slice);
-    let after = |word: &str| {
-        argv.windows(2)
-            .filter(|w| w[0].eq_ignore_ascii_case(word.as_bytes()))
-            .map(|w| w[1].clone())
-            .collect::<Vec<_>>()
-    };
-    let not_int = |a: &[u8]| {
-        std::str::from_utf8(a)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .is_none()
-    };
-    if argv
-        .iter()
-        .any(|a| a.windows(2).any(|w| w.eq_ignore_ascii_case(b"0x")))
-    {
-        return Some("hexadecimal numbers refused (hex_numbers_are_numbers)");
-    }
-    let positive_count = match cmd.as_str() {
-        "LPOP" | "RPOP" | "SPOP" | "ZPOPMIN" | "ZPOPMAX" => arg(2).is_some_and(not_int),
-        "LPOS" => [after("COUNT"), after("MAXLEN")]
-            .concat()
-            .iter()
-            .any(|a| not_int(a)),
-        "SINTERCARD" | "ZINTERCARD" => after("LIMIT").iter().any(|a| not_int(a)),
-        _ => false,
-    };
-    if positive_count {
-        return Some("a count that is not a number (count_not_a_number_message)");
-    }
-    if cmd == "ZINTERCARD" && after("LIMIT").iter().any(|l| l.starts_with(b"-")) {
-        return Some("ZINTERCARD checks LIMIT before the keys (zintercard_checks_keys_first)");
-    }
-    if let ("HRANDFIELD" | "ZRANDMEMBER", Some(count)) = (cmd.as_str(), arg(2)) {
-        let n = std::str::from_utf8(count)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok());
-        if n.is_some_and(|n| {
-            n == i64::MIN || argv.len() == 4 && n.unsigned_abs() > (i64::MAX / 2) as u64
-        }) {
-            return Some("count range of HRANDFIELD and ZRANDMEMBER (random_count_range)");
-        }
-    }
-    let score_bounds: &[usize] = match cmd.as_str() {
-        "ZCOUNT" | "ZRANGEBYSCORE" | "ZREVRANGEBYSCORE" | "ZREMRANGEBYSCORE" => &[2, 3],
-        "ZRANGE" if has_word(argv, "BYSCORE") => &[2, 3],
-        "ZRANGESTORE" if has_word(argv, "BYSCORE") => &[3, 4],
-        _ => &[],
-    };
-    if score_bounds
-        .iter()
-        .any(|&i| matches!(arg(i), Some(b"" | b"(")))
-    {
-        return Some("an empty score bound (empty_score_bound_is_zero)");
-    }
-    if (cmd == "ZPOPMIN" || cmd == "ZPOPMAX") && arg(2) == Some(b"0") {
-        return Some("a count of 0 pops everything (zpop_count_zero)");
-    }
-    if cmd == "LSET" && arg(2).is_some_and(not_int) {
-        return Some("LSET checks the index before the key (lset_checks_the_key_first)");
-    }
-    if (cmd == "ZADD" || cmd == "ZINCRBY") && argv.iter().any(|a| a == b"1e-400") {
-        return Some("a score that underflows (score_underflow_is_an_error)");
-    }
-    if cmd == "ZADD" || cmd == "ZINCRBY" {
-        if let Some(bug) = zset_score_bug(oracle, argv) {
-            return Some(bug);
-        }
-    }
-    let store_weights = !after("WEIGHTS").is_empty() && cmd.ends_with("STORE");
-    if store_weights && argv.iter().any(|a| a.starts_with(b"-") || a == b"0") {
-        return Some("a stored -0 (skiplist_keeps_negative_zero)");
-    }
-    if matches!(cmd.as_str(), "HSET" | "HMSET" | "HINCRBY" | "HINCRBYFLOAT")
-        && oracle.cmd(&argv!["OBJECT", "ENCODING", argv[1]]) == bulk("listpack")
-    {
-        let len = match oracle.cmd(&argv!["HLEN", argv[1]]) {
-            Frame::Integer(n) => n as usize,
-            _ => 0,
-        };
-        if len > config_number(oracle, "hash-max-listpack-entries") {
-            return Some("a long listpack hash stays listpack (hash_update_converts)");
-        }
-    }
-    if cmd.starts_with("SORT") {
-        if oracle.cmd(&argv!["OBJECT", "ENCODING", argv[1]]) == bulk("listpack") {
-            return Some("SORT keeps a listpack zset (sort_converts_zset_to_skiplist)");
-        }
-        if sort_meets_strtod_only_value(oracle, argv) {
-            return Some("an empty or space-led sort value (sort_values_parse_as_strtod)");
-        }
-    }
-    if let ("SPOP", Some(count)) = (cmd.as_str(), arg(2)) {
-        let n = std::str::from_utf8(count)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok());
-        let size = match oracle.cmd(&argv!["SCARD", argv[1]]) {
-            Frame::Integer(n) => n,
-            _ => 0,
-        };
-        let hashtable = oracle.cmd(&argv!["OBJECT", "ENCODING", argv[1]]) == bulk("hashtable");
-        if n.is_some_and(|n| (0..size).contains(&n) && (size - n) * 5 <= n) && hashtable {
-            return Some("SPOP of most of a set keeps a hashtable (spop_rebuilds_the_set)");
-        }
-    }
-    None
-}
-
-/// Whether a numeric SORT would read a sort value that strtod takes and
-/// our server refuses (empty, or led by a space): an element, or the
-/// weight key or hash field its BY pattern names.
-fn sort_meets_strtod_only_value(c: &mut Conn, argv: &[Vec<u8>]) -> bool {
-    if has_word(argv, "ALPHA") {
-        return false;
-    }
-    let by = argv
-        .windows(2)
-        .find(|w| w[0].eq_ignore_ascii_case(b"BY"))
-        .map(|w| String::from_utf8_lossy(&w[1]).into_owned());
-    if by.as_ref().is_some_and(|b| !b.contains('*')) {
-        return false;
-    }
-    let key = &argv[1];
-    let elems = match c.cmd(&argv!["TYPE", key]) {
-        Frame::Simple(t) if t == "list" => c.cmd(&argv!["LRANGE", key, "0", "-1"]),
-        Frame::Simple(t) if t == "set" => c.cmd(&argv!["SMEMBERS", key]),
-        Frame::Simple(t) if t == "zset" => c.cmd(&argv!["ZRANGE", key, "0", "-1"]),
-        _ => return false,
-    };
-    let elems: Vec<Vec<u8>> = match elems {
-        Frame::Array(v) | Frame::Set(v) => v
-            .iter()
-            .filter_map(|e| e.as_bytes().map(<[u8]>::to_vec))
-            .collect(),
-        _ => return false,
-    };
-    let Some(by) = by else {
-        return elems.iter().any(|e| strtod_only(e));
-    };
-    elems.iter().any(|e| {
-        let pattern = by.replacen('*', &String::from_utf8_lossy(e), 1);
-        let value = match pattern.split_once("->") {
-            Some((k, f)) => c.cmd(&["HGET", k, f]),
-            None => c.cmd(&["GET", pattern.as_str()]),
-        };
-        value.as_bytes().is_some_and(strtod_only)
-    })
-}
-
-/// Empty, or led by white space.
-fn strtod_only(v: &[u8]) -> bool {
-    v.first().is_none_or(u8::is_ascii_whitespace)
-}
-
-/// The value of a numeric config parameter.
-fn config_number(c: &mut Conn, name: &str) -> usize {
-    match c.cmd(&["CONFIG", "GET", name]) {
-        Frame::Array(kv) => kv
-            .get(1)
-            .map(text)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0),
-        _ => 0,
-    }
-}
-
-/// The (score, member) pairs of a ZADD or ZINCRBY.
-fn zadd_pairs(argv: &[Vec<u8>]) -> Vec<(&[u8], &[u8])> {
-    if name(argv) == "ZINCRBY" {
-        return argv
-            .get(2..4)
-            .map_or(Vec::new(), |p| vec![(&p[0][..], &p[1][..])]);
-    }
-    let flags = ["NX", "XX", "GT", "LT", "CH", "INCR"];
-    let rest: Vec<&[u8]> = argv[2..]
-        .iter()
-        .map(Vec::as_slice)
-        .skip_while(|a| flags.iter().any(|f| a.eq_ignore_ascii_case(f.as_bytes())))
-        .collect();
-    rest.chunks_exact(2).map(|p| (p[0], p[1])).collect()
-}
-
-/// The two bugs of ZADD and ZINCRBY that depend on the zset: an update
-/// of a member longer than zset-max-listpack-value converts a listpack,
-/// and a -0 score stored in a skiplist becomes 0.
-fn zset_score_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
-    let key = &argv[1];
-    let (max_value, max_entries) = (
-        config_number(oracle, "zset-max-listpack-value"),
-        config_number(oracle, "zset-max-listpack-entries"),
-    );
-    let enc = oracle.cmd(&argv!["OBJECT", "ENCODING", key]);
-    let pairs = zadd_pairs(argv);
-    let exists = |c: &mut Conn, m: &[u8]| c.cmd(&argv!["ZSCORE", key, m]) != Frame::Null;
-    if enc == bulk("listpack")
-        && pairs
-            .iter()
-            .any(|(_, m)| m.len() > max_value && exists(oracle, m))
-    {
-        return Some("an update converts the listpack (zadd_update_keeps_listpack)");
-    }
-    if pairs.iter().any(|(s, _)| s.starts_with(b"-0")) {
-        let stays_listpack = match &enc {
-            Frame::Bulk(e) if e == b"listpack" => {
-                let len = match oracle.cmd(&argv!["ZCARD", key]) {
-                    Frame::Integer(n) => n as usize,
-                    _ => 0,
-                };
-                len + pairs.len() <= max_entries && pairs.iter().all(|(_, m)| m.len() <= max_value)
-            }
-            _ => false,
-        };
-        if !stays_listpack {
-            return Some("a stored -0 (skiplist_keeps_negative_zero)");
-        }
-    }
-    None
-}
 
 /// Runs `cases` on a fresh pair of servers: every reply the same.
 fn same_replies(cases: &[&[&str]]) {

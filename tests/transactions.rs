@@ -40,18 +40,6 @@ enum Step {
 
 use Step::{Expiring, PastDeadline, C};
 
-/// The server's clock in milliseconds, from TIME.
-fn server_ms(c: &mut Conn) -> u64 {
-    match c.cmd(&["TIME"]) {
-        Frame::Array(t) if t.len() == 2 => {
-            let s: u64 = text(&t[0]).parse().expect("seconds");
-            let us: u64 = text(&t[1]).parse().expect("microseconds");
-            s * 1000 + us / 1000
-        }
-        other => panic!("TIME: {other:?}"),
-    }
-}
-
 /// Runs `steps` on `server` with fresh connections (in RESP`resp`) and
 /// returns each compared step with its raw reply.
 fn run_steps(server: &Server, resp: u8, steps: &[Step]) -> Vec<(String, String)> {
@@ -84,7 +72,7 @@ fn run_steps(server: &Server, resp: u8, steps: &[Step]) -> Vec<(String, String)>
                 ));
             }
             Expiring(n, key, ms) => {
-                deadline = server_ms(&mut c[n]) + ms;
+                deadline = server_time_ms(&mut c[n]) + ms;
                 let at = deadline.to_string();
                 let raw = c[n].cmd_raw(&["SET", key, "v", "PXAT", &at]);
                 out.push((
@@ -94,7 +82,7 @@ fn run_steps(server: &Server, resp: u8, steps: &[Step]) -> Vec<(String, String)>
             }
             PastDeadline => {
                 let passed = poll_until(Duration::from_secs(10), || {
-                    (server_ms(&mut c[0]) > deadline).then_some(())
+                    (server_time_ms(&mut c[0]) > deadline).then_some(())
                 });
                 assert!(
                     passed.is_some(),

@@ -669,6 +669,19 @@ pub fn int(f: &Frame) -> i64 {
     }
 }
 
+/// The server's clock in milliseconds, read with TIME (which touches no
+/// key), for waits on the server's own time (a key's expiry).
+pub fn server_time_ms(c: &mut Conn) -> u64 {
+    match c.cmd(&["TIME"]) {
+        Frame::Array(t) if t.len() == 2 => {
+            let s: u64 = text(&t[0]).parse().expect("seconds");
+            let us: u64 = text(&t[1]).parse().expect("microseconds");
+            s * 1000 + us / 1000
+        }
+        other => panic!("TIME: {other:?}"),
+    }
+}
+
 /// The value of `field` in INFO text (`field:value` lines).
 pub fn info_field(info: &str, field: &str) -> Option<String> {
     info.lines().find_map(|l| {

@@ -755,6 +755,31 @@ pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// Runs every script of `scripts` on one pair of servers (ours and the
+/// oracle, with no extra arguments) in each protocol of `protocols`:
+/// `run(server, resp, script)` runs a script on a fresh set of
+/// connections and returns what each step read (with what the step was),
+/// and ours must equal the oracle's step by step.
+pub fn compare_scripts<S: ?Sized>(
+    scripts: &[(&str, &S)],
+    protocols: &[u8],
+    run: impl Fn(&Server, u8, &S) -> Vec<String>,
+) {
+    let (ours, redis) = Server::pair(&[]);
+    for &resp in protocols {
+        for (name, script) in scripts {
+            let (a, b) = (run(&ours, resp, script), run(&redis, resp, script));
+            assert_eq!(a.len(), b.len(), "script {name:?} (RESP{resp}): steps run");
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                assert_eq!(
+                    x, y,
+                    "script {name:?} (RESP{resp}), step {i}:\n  ours:   {x}\n  oracle: {y}"
+                );
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Logs
 // ---------------------------------------------------------------------------

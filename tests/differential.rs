@@ -44,13 +44,6 @@ fn argv(parts: &[&str]) -> Argv {
     parts.iter().map(|p| p.as_bytes().to_vec()).collect()
 }
 
-fn show(argv: &[Vec<u8>]) -> String {
-    argv.iter()
-        .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 // ---------------------------------------------------------------------------
 // The generator
 // ---------------------------------------------------------------------------
@@ -456,17 +449,6 @@ fn known_server_bug(argv: &[Vec<u8>]) -> Option<&'static str> {
 // Comparison
 // ---------------------------------------------------------------------------
 
-/// The elements of an array reply, sorted (for replies in hash order).
-fn sorted(f: &Frame) -> Option<Vec<Vec<u8>>> {
-    let Frame::Array(items) = f else { return None };
-    let mut v: Vec<Vec<u8>> = items
-        .iter()
-        .map(|i| i.as_bytes().map(<[u8]>::to_vec))
-        .collect::<Option<_>>()?;
-    v.sort();
-    Some(v)
-}
-
 /// Whether `ours` is an acceptable answer where the oracle said `redis`.
 fn agree(argv: &[Vec<u8>], ours: &Frame, redis: &Frame) -> bool {
     let name = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
@@ -487,20 +469,6 @@ fn random_key_ok(c: &mut Conn, reply: &Frame) -> bool {
         Frame::Null => int(&c.cmd(&["DBSIZE"])) == 0,
         Frame::Bulk(k) => int(&c.cmd(&[&b"EXISTS"[..], k])) == 1,
         _ => false,
-    }
-}
-
-/// Sends `argv` and returns the reply, or (as an error frame, so the
-/// failure report can show the commands that led to it) why there is
-/// none: the server closed the connection or crashed.
-fn reply_or_why(c: &mut Conn, argv: &[Vec<u8>]) -> Frame {
-    if let Err(e) = c.try_send_raw(&resp::encode_command(argv)) {
-        return Frame::Error(format!("(cannot send: {e})"));
-    }
-    match c.try_read_frame() {
-        Ok(Some(f)) => f,
-        Ok(None) => Frame::Error("(connection closed: crashed?)".into()),
-        Err(e) => Frame::Error(format!("(no reply: {e})")),
     }
 }
 
@@ -556,13 +524,6 @@ fn run_seed(ours: &Server, redis: &Server, seed: u64, steps: usize) {
             }
         }
     }
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Random sequences of string and key commands: every reply equals the

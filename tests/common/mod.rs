@@ -529,7 +529,9 @@ impl Conn {
         Ok(self.try_read_reply()?.map(|(f, _)| f))
     }
 
-    fn try_read_reply(&mut self) -> Result<Option<(Frame, Vec<u8>)>, String> {
+    /// Reads one reply, the frame and its bytes: `Ok(None)` on a clean
+    /// EOF (or a reset), `Err` on timeout, I/O error or a malformed reply.
+    pub fn try_read_reply(&mut self) -> Result<Option<(Frame, Vec<u8>)>, String> {
         loop {
             if let Some((f, used)) = parse_frame(&self.buf)? {
                 let raw = self.buf.drain(..used).collect();
@@ -672,6 +674,19 @@ pub fn int(f: &Frame) -> i64 {
     }
 }
 
+/// The server's clock in milliseconds, read with TIME (which touches no
+/// key), for waits on the server's own time (a key's expiry).
+pub fn server_time_ms(c: &mut Conn) -> u64 {
+    match c.cmd(&["TIME"]) {
+        Frame::Array(t) if t.len() == 2 => {
+            let s: u64 = text(&t[0]).parse().expect("seconds");
+            let us: u64 = text(&t[1]).parse().expect("microseconds");
+            s * 1000 + us / 1000
+        }
+        other => panic!("TIME: {other:?}"),
+    }
+}
+
 /// The value of `field` in INFO text (`field:value` lines).
 pub fn info_field(info: &str, field: &str) -> Option<String> {
     info.lines().find_map(|l| {
@@ -687,6 +702,87 @@ pub fn same<A: AsRef<[u8]> + std::fmt::Debug>(a: &mut Conn, b: &mut Conn, argv: 
     let (ours, redis) = (a.cmd(argv), b.cmd(argv));
     assert_eq!(ours, redis, "reply to {argv:?} (left: ours, right: oracle)");
     ours
+}
+
+// ---------------------------------------------------------------------------
+// Differential runs
+// ---------------------------------------------------------------------------
+
+/// An argv for messages: each argument quoted, lossily decoded.
+pub fn show(argv: &[Vec<u8>]) -> String {
+    argv.iter()
+        .map(|a| format!("{:?}", String::from_utf8_lossy(a)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The elements of an array reply, sorted (for replies in hash order).
+pub fn sorted(f: &Frame) -> Option<Vec<Vec<u8>>> {
+    let Frame::Array(items) = f else { return None };
+    let mut v: Vec<Vec<u8>> = items
+        .iter()
+        .map(|i| i.as_bytes().map(<[u8]>::to_vec))
+        .collect::<Option<_>>()?;
+    v.sort();
+    Some(v)
+}
+
+/// Sends `argv` and returns the reply, or (as an error frame, so the
+/// failure report can show the commands that led to it) why there is
+/// none: the server closed the connection or crashed.
+pub fn reply_or_why(c: &mut Conn, argv: &[Vec<u8>]) -> Frame {
+    if let Err(e) = c.try_send_raw(&resp::encode_command(argv)) {
+        return Frame::Error(format!("(cannot send: {e})"));
+    }
+    read_or_why(c).0
+}
+
+/// Reads the next reply, frame and bytes; where there is none, an error
+/// frame saying why (closed, crashed, timed out) and no bytes, so that a
+/// differential run reports it with its history instead of panicking.
+pub fn read_or_why(c: &mut Conn) -> (Frame, Vec<u8>) {
+    match c.try_read_reply() {
+        Ok(Some(reply)) => reply,
+        Ok(None) => (
+            Frame::Error("(connection closed: crashed?)".into()),
+            Vec::new(),
+        ),
+        Err(e) => (Frame::Error(format!("(no reply: {e})")), Vec::new()),
+    }
+}
+
+/// The value of the environment variable `name` parsed, else `default`
+/// (seeds and step counts of the differential runs).
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs every script of `scripts` on one pair of servers (ours and the
+/// oracle, with no extra arguments) in each protocol of `protocols`:
+/// `run(server, resp, script)` runs a script on a fresh set of
+/// connections and returns what each step read (with what the step was),
+/// and ours must equal the oracle's step by step.
+pub fn compare_scripts<S: ?Sized>(
+    scripts: &[(&str, &S)],
+    protocols: &[u8],
+    run: impl Fn(&Server, u8, &S) -> Vec<String>,
+) {
+    let (ours, redis) = Server::pair(&[]);
+    for &resp in protocols {
+        for (name, script) in scripts {
+            let (a, b) = (run(&ours, resp, script), run(&redis, resp, script));
+            assert_eq!(a.len(), b.len(), "script {name:?} (RESP{resp}): steps run");
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                assert_eq!(
+                    x, y,
+                    "script {name:?} (RESP{resp}), step {i}:\n  ours:   {x}\n  oracle: {y}"
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

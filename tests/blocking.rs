@@ -624,7 +624,6 @@ fn non_blocking_inside_multi() {
 /// (blocked.c, serveClientsBlockedOnKey checks the type; 7.2 changed
 /// this).
 #[test]
-#[ignore = "server bug: BLPOP k 0 blocked, then SET k v (or ZADD k): ours unblocks the client with WRONGTYPE, Redis 7.0 keeps it blocked until a list arrives"]
 fn stays_blocked_when_the_key_gets_another_type() {
     compare_all(&[
         (
@@ -675,7 +674,6 @@ fn stays_blocked_when_the_key_gets_another_type() {
 /// getTimeoutFromObjectOrReply wraps, and Redis 7.0 says "timeout is
 /// negative".
 #[test]
-#[ignore = "server bug: BLPOP l inf (or 1e20) says 'timeout is out of range' where Redis 7.0 says 'timeout is negative'"]
 fn huge_timeout_is_negative() {
     compare_all(&[(
         "huge timeouts",
@@ -689,7 +687,6 @@ fn huge_timeout_is_negative() {
 /// SORT ... STORE creates the destination list, which serves a client
 /// blocked on it (signalKeyAsReady through setKey).
 #[test]
-#[ignore = "server bug: SORT src STORE x does not wake a client blocked in BLPOP x 0"]
 fn sort_store_wakes_a_waiter() {
     compare_all(&[(
         "SORT ... STORE",

@@ -299,7 +299,6 @@ fn same_notifications(flags: &'static str, commands: &[&[&str]]) {
 
 /// With `m` in the flags, a read of a missing key sends `keymiss`.
 #[test]
-#[ignore = "server bug: no keymiss events: GET nokey under notify-keyspace-events Em sends nothing; Redis sends __keyevent@0__:keymiss nokey"]
 fn keymiss_events() {
     same_notifications(
         "Em",
@@ -323,7 +322,6 @@ fn keymiss_events() {
 /// A write that finds its key expired deletes it (`expired`) and creates
 /// it again, which sends `new`.
 #[test]
-#[ignore = "server bug: LPUSH/SET/HSET on a key that has expired (active expiry off) sends expired but not new under KEAn"]
 fn write_to_an_expired_key_sends_new() {
     let (ours, redis) = Server::pair(&[]);
     let mut run = start(&ours, &redis, "KEAn", 0);

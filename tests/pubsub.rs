@@ -493,7 +493,6 @@ fn slow_subscriber_is_disconnected() {
 /// 64kb 32kb 1"`) is split on spaces (config.c, 7.0), so the server
 /// starts.
 #[test]
-#[ignore = "server bug: --client-output-buffer-limit \"pubsub 64kb 32kb 1\" (one argument) is refused: 'Wrong number of arguments in buffer limit configuration'"]
 fn quoted_multi_argument_config() {
     let args = ["--client-output-buffer-limit", "pubsub 64kb 32kb 1"];
     let (ours, redis) = Server::pair(&args);
@@ -509,7 +508,6 @@ fn quoted_multi_argument_config() {
 /// cluster mode in 7.0, with their own PUBSUB SHARDCHANNELS and
 /// SHARDNUMSUB.
 #[test]
-#[ignore = "server bug: SSUBSCRIBE, SUNSUBSCRIBE and SPUBLISH are unknown commands"]
 fn shard_channels_match_oracle() {
     let steps: &[Step] = &[
         S(0, &["SSUBSCRIBE", "s1", "s2"]),
@@ -540,7 +538,6 @@ fn shard_channels_match_oracle() {
 /// PUBSUB CHANNELS and SHARDCHANNELS with too many arguments get
 /// addReplySubcommandSyntaxError's text.
 #[test]
-#[ignore = "server bug: PUBSUB CHANNELS a b says \"unknown subcommand 'channels'\" where Redis says \"unknown subcommand or wrong number of arguments for 'channels'\""]
 fn pubsub_subcommand_syntax_error() {
     let steps: &[Step] = &[
         R(1, &["PUBSUB", "CHANNELS", "a", "b"]),

@@ -815,7 +815,6 @@ fn exec_is_atomic() {
 /// the transaction (server.c rejectCommand calls execCommandAbort when
 /// the refused command is EXEC).
 #[test]
-#[ignore = "server bug: EXEC x inside MULTI replies 'ERR wrong number of arguments' and keeps the transaction; Redis replies EXECABORT and discards it"]
 fn exec_arity_error_aborts() {
     let steps: &[Step] = &[
         C(0, &["MULTI", "x"]),
@@ -833,7 +832,6 @@ fn exec_arity_error_aborts() {
 /// SORT ... STORE touches the destination key for WATCH
 /// (signalModifiedKey in sortCommandGeneric).
 #[test]
-#[ignore = "server bug: SORT src STORE k does not touch k for WATCH (EXEC succeeds; Redis replies null)"]
 fn sort_store_touches_watched_key() {
     let steps: &[Step] = &[
         C(1, &["RPUSH", "src", "2", "1"]),

@@ -27,6 +27,32 @@ pub fn non_negative(arg: &[u8], err: CmdError) -> Result<usize, CmdError> {
         .ok_or(err)
 }
 
+/// The count of HRANDFIELD / ZRANDMEMBER with its `WITHVALUES` /
+/// `WITHSCORES` flag (the argument after it, if any): within
+/// ±LONG_MAX, and with the flag within ±LONG_MAX/2 (the reply doubles
+/// it), as t_hash.c / t_zset.c check them. `Ok(None)` without a count.
+pub fn random_count(argv: &[&[u8]], flag: &str) -> Result<(Option<i64>, bool), CmdError> {
+    let count = match argv.get(2) {
+        None => None,
+        Some(a) => {
+            let c = int(a)?;
+            if c == i64::MIN {
+                return Err(CmdError::fixed("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"));
+            }
+            Some(c)
+        }
+    };
+    let with = match argv.len() {
+        4 if eq(argv[3], flag) => true,
+        n if n >= 4 => return Err(SYNTAX),
+        _ => false,
+    };
+    if with && count.is_some_and(|c| c.abs() > i64::MAX / 2) {
+        return Err(CmdError::fixed("ERR value is out of range"));
+    }
+    Ok((count, with))
+}
+
 /// `getPositiveLongFromObjectOrReply`'s default error.
 pub const NOT_POSITIVE: CmdError = CmdError::fixed("ERR value is out of range, must be positive");
 

@@ -141,6 +141,31 @@ impl Blocking {
     }
 }
 
+/// The blocked command narrowed to the one key that is ready, so that it
+/// is served from that key as Redis serves it, whatever the other keys
+/// hold: `BLPOP k1 k2 0` becomes `BLPOP k2 0`, `BLMPOP t 2 k1 k2 LEFT`
+/// becomes `BLMPOP t 1 k2 LEFT`.
+fn for_key(argv: &[Vec<u8>], key: &[u8]) -> Vec<Vec<u8>> {
+    let name = argv[0].to_ascii_lowercase();
+    match name.as_slice() {
+        b"blpop" | b"brpop" | b"bzpopmin" | b"bzpopmax" => {
+            vec![argv[0].clone(), key.to_vec(), argv[argv.len() - 1].clone()]
+        }
+        b"blmpop" | b"bzmpop" => {
+            let n = resp::parse_i64(&argv[2]).unwrap_or(0).max(0) as usize;
+            let mut out = vec![
+                argv[0].clone(),
+                argv[1].clone(),
+                b"1".to_vec(),
+                key.to_vec(),
+            ];
+            out.extend(argv.iter().skip(3 + n).cloned());
+            out
+        }
+        _ => argv.to_vec(),
+    }
+}
+
 /// timeout.c `getTimeoutFromObjectOrReply` for seconds: a float, not
 /// negative; 0 means forever. Returns the deadline in unix ms (0 = none).
 pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<i64, CmdError> {
@@ -149,7 +174,14 @@ pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<i64, CmdError> {
         .ok_or(CmdError::fixed(
             "ERR timeout is not a float or out of range",
         ))?;
-    let ms = (secs * 1000.0) as i64;
+    // C converts an out-of-range double to long long as LLONG_MIN on
+    // x86-64: an infinite or huge timeout is "negative" there too.
+    let scaled = secs * 1000.0;
+    let ms = if scaled.is_finite() && scaled.abs() < 9.2e18 {
+        scaled as i64
+    } else {
+        i64::MIN
+    };
     if ms < 0 {
         return Err(CmdError::fixed("ERR timeout is negative"));
     }
@@ -200,15 +232,18 @@ impl Engine {
                     if !self.ks.dbs[db].contains(&key) {
                         break;
                     }
-                    self.serve_blocked(id, now_ms);
+                    self.serve_blocked(id, db, &key, now_ms);
                 }
             }
         }
     }
 
-    /// Runs a blocked client's command again; if it did not block again,
-    /// the client is released with its reply.
-    fn serve_blocked(&mut self, id: u64, now_ms: i64) {
+    /// Runs a blocked client's command again for the ready `key`; if it
+    /// did not block again, the client is released with its reply (an
+    /// error too: BLMOVE into a key of another type). A key of another
+    /// type than the command waits for serves nobody (blocked.c
+    /// `serveClientsBlockedOnKey` checks the type first).
+    fn serve_blocked(&mut self, id: u64, db: usize, key: &[u8], now_ms: i64) {
         let Some(rc) = self.clients.get(&id).cloned() else {
             self.blocking.unblock(id);
             return;
@@ -216,16 +251,32 @@ impl Engine {
         let Ok(mut client) = rc.try_borrow_mut() else {
             return;
         };
-        let Some(argv) = self.blocking.clients.get(&id).map(|b| b.argv.clone()) else {
+        let Some(argv) = self
+            .blocking
+            .clients
+            .get(&id)
+            .map(|b| for_key(&b.argv, key))
+        else {
             return;
         };
+        let wants = if argv[0].to_ascii_lowercase().starts_with(b"bz") {
+            "zset"
+        } else {
+            "list"
+        };
+        if self.ks.dbs[db].get(key).map(|v| v.type_name()) != Some(wants) {
+            return;
+        }
         let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
         let mark = client.out.buf.len();
-        self.rerun(&mut client, &refs, now_ms);
+        let result = self.rerun(&mut client, &refs, now_ms);
         if self.block_request.take().is_some() {
             // Still nothing to pop (another waiter took it): stay queued.
             client.out.buf.truncate(mark);
             return;
+        }
+        if let Err(e) = result {
+            client.out.error(&e.0);
         }
         self.blocking.unblock(id);
         client.wake();

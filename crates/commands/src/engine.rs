@@ -602,12 +602,17 @@ impl Engine {
 
     /// Runs a blocked client's command again, without statistics or
     /// MONITOR (it was counted when it blocked). A `block_request` left
-    /// behind means it would block again.
-    pub(crate) fn rerun(&mut self, client: &mut ClientState, argv: &[&[u8]], now_ms: i64) {
-        if let Lookup::Found(cmd) = self.table.lookup(argv) {
-            if let Err(e) = self.run_handler(client, cmd, argv, now_ms, false) {
-                client.out.error(&e.0);
-            }
+    /// behind means it would block again; an error (the key now holds
+    /// another type) is returned, not replied.
+    pub(crate) fn rerun(
+        &mut self,
+        client: &mut ClientState,
+        argv: &[&[u8]],
+        now_ms: i64,
+    ) -> CmdResult {
+        match self.table.lookup(argv) {
+            Lookup::Found(cmd) => self.run_handler(client, cmd, argv, now_ms, false),
+            Lookup::Unknown(err) => Err(err),
         }
     }
 
@@ -661,8 +666,10 @@ impl Engine {
             self.absent_keys.clear();
             let specs = crate::keyspec::specs(&cmd.meta);
             for k in crate::keyspec::find_keys(&cmd.meta, &specs, argv) {
-                if !self.ks.dbs[db].contains(argv[k.pos]) {
-                    self.absent_keys.push((db, argv[k.pos].to_vec()));
+                let key = argv[k.pos];
+                let d = &self.ks.dbs[db];
+                if !d.contains(key) || d.is_expired(key, now_ms) {
+                    self.absent_keys.push((db, key.to_vec()));
                 }
             }
         }
@@ -823,8 +830,11 @@ impl Engine {
 
     /// A key's value for reading, after lazy expiry; counts hits and misses.
     pub fn lookup_read(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&mut Value> {
-        if self.expire_if_needed(db, key, now_ms) {
-            self.stats.keyspace_misses += 1;
+        let expired = self.expire_if_needed(db, key, now_ms);
+        // With `keymiss` events on, a miss must publish: looked up first.
+        let notify_miss = self.cached.notify_flags & conf::notify::NOTIFY_KEY_MISS != 0;
+        if expired || (notify_miss && !self.ks.dbs[db].contains(key)) {
+            self.key_miss(db, key, now_ms);
             return None;
         }
         match self.ks.dbs[db].get_mut(key) {
@@ -843,14 +853,28 @@ impl Engine {
     /// Like [`Engine::lookup_read`] but without updating the access time
     /// (`LOOKUP_NOTOUCH`: EXISTS, TYPE, TTL).
     pub fn lookup_read_notouch(&mut self, db: usize, key: &[u8], now_ms: i64) -> Option<&Value> {
-        let expired = self.expire_if_needed(db, key, now_ms);
-        let found = self.ks.dbs[db].get(key).filter(|_| !expired);
-        if found.is_some() {
-            self.stats.keyspace_hits += 1;
-        } else {
-            self.stats.keyspace_misses += 1;
+        if self.expire_if_needed(db, key, now_ms) || !self.ks.dbs[db].contains(key) {
+            self.key_miss(db, key, now_ms);
+            return None;
         }
-        found
+        self.stats.keyspace_hits += 1;
+        self.ks.dbs[db].get(key)
+    }
+
+    /// A read found no key: counted, and notified as `keymiss` (db.c
+    /// `lookupKey`).
+    fn key_miss(&mut self, db: usize, key: &[u8], now_ms: i64) {
+        self.stats.keyspace_misses += 1;
+        if self.cached.notify_flags & conf::notify::NOTIFY_KEY_MISS != 0 {
+            self.notify(
+                None,
+                conf::notify::NOTIFY_KEY_MISS,
+                "keymiss",
+                db,
+                key,
+                now_ms,
+            );
+        }
     }
 
     /// A key's value for writing, after lazy expiry (no hit/miss counting).

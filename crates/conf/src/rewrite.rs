@@ -201,10 +201,7 @@ fn user_lines(cfg: &Config) -> Vec<String> {
         let descr = if pass.is_empty() {
             "on nopass ~* &* +@all".to_string()
         } else {
-            format!(
-                "on #{} ~* &* +@all",
-                hex_sha256(pass.as_bytes())
-            )
+            format!("on #{} ~* &* +@all", hex_sha256(pass.as_bytes()))
         };
         users.push(("default".to_string(), descr));
     }

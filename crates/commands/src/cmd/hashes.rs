@@ -1,12 +1,10 @@
 //! Hash commands (t_hash.c).
 
-use crate::args::{eq, int};
+use crate::args::int;
 use crate::cmd::scan;
 use crate::cmd::strings::add_long_double;
 use crate::engine::Ctx;
-use crate::error::{
-    wrong_arity, CmdError, CmdResult, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, WRONGTYPE,
-};
+use crate::error::{wrong_arity, CmdError, CmdResult, NOT_FLOAT, OVERFLOW, WRONGTYPE};
 use crate::ld::{self, Ld, LongDouble};
 use crate::table::Handler;
 use conf::notify::NOTIFY_HASH;
@@ -269,24 +267,7 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let count = match argv.get(2) {
-        None => None,
-        Some(a) => {
-            let c = int(a).map_err(|_| NOT_INTEGER)?;
-            if c == i64::MIN {
-                return Err(CmdError::fixed("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"));
-            }
-            Some(c)
-        }
-    };
-    let withvalues = match argv.len() {
-        4 if eq(argv[3], "withvalues") => true,
-        n if n >= 4 => return Err(SYNTAX),
-        _ => false,
-    };
-    if withvalues && count.is_some_and(|c| c.abs() > i64::MAX / 2) {
-        return Err(CmdError::fixed("ERR value is out of range"));
-    }
+    let (count, withvalues) = crate::args::random_count(argv, "withvalues")?;
     let resp3 = ctx.client.resp() == 3;
     let db = ctx.client.db;
     let exists = match ctx.eng.lookup_read(db, argv[1], ctx.now_ms) {

@@ -1061,18 +1061,7 @@ fn zintercard(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 // ---------------------------------------------------------------------
 
 fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let count = match argv.get(2) {
-        None => None,
-        Some(a) => Some(int(a)?),
-    };
-    let withscores = match argv.len() {
-        4 if eq(argv[3], "withscores") => true,
-        n if n >= 4 => return Err(SYNTAX),
-        _ => false,
-    };
-    if withscores && count.is_some_and(|c| c < -(i64::MAX / 2)) {
-        return Err(CmdError::fixed("ERR value is out of range"));
-    }
+    let (count, withscores) = crate::args::random_count(argv, "withscores")?;
     let resp3 = ctx.client.resp() == 3;
     let db = ctx.client.db;
     let exists = zset_read(ctx, argv[1])?.is_some();

@@ -505,3 +505,138 @@ fn diskless_delay_shares_one_snapshot() {
         .log()
         .contains("Starting BGSAVE for SYNC with target: disk"));
 }
+
+/// A full sync is made by a forked child: the master keeps answering
+/// while a replica syncs 200,000 keys (the longest PING round trip is
+/// printed, not asserted: it depends on the machine), and the data
+/// arrives.
+#[test]
+fn full_sync_does_not_stall_the_master() {
+    let master = Server::start(NO_DELAY);
+    master.conn().cmd(&["DEBUG", "POPULATE", "200000"]);
+    let replica = Server::start(NO_DELAY);
+    let port = master.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let probe = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut c = Conn::connect(port);
+            let mut longest = Duration::ZERO;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let start = std::time::Instant::now();
+                assert_eq!(c.cmd(&["PING"]), simple("PONG"));
+                longest = longest.max(start.elapsed());
+            }
+            longest
+        })
+    };
+    attach(&replica, &master);
+    wait_synced(&master, &replica);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let longest = probe.join().unwrap();
+    println!("longest PING round trip during the full sync: {longest:?}");
+    let digest = |s: &Server| text(&s.conn().cmd(&["DEBUG", "DIGEST"]));
+    assert_eq!(digest(&replica), digest(&master));
+    assert!(master
+        .log()
+        .contains("Background RDB transfer terminated with success"));
+}
+
+/// Writes made while the snapshot child runs reach the replicas after
+/// the RDB, for a disk sync as for a diskless one; a second replica
+/// joins a disk BGSAVE another replica already waits on (one BGSAVE),
+/// while one arriving during a diskless transfer waits for the next. The
+/// same holds, with the same log lines, for a Redis master.
+#[test]
+fn writes_during_the_snapshot_follow_it() {
+    for (diskless, oracle) in [("no", false), ("yes", false), ("no", true), ("yes", true)] {
+        // About a second of snapshot: 1 ms per key.
+        let args = [
+            "--repl-diskless-sync",
+            diskless,
+            "--repl-diskless-sync-delay",
+            "0",
+            "--rdb-key-save-delay",
+            "1000",
+        ];
+        let master = if oracle {
+            Server::redis(&args)
+        } else {
+            Server::start(&args)
+        };
+        master.conn().cmd(&["DEBUG", "POPULATE", "800"]);
+        let a = Server::start(NO_DELAY);
+        let b = Server::redis(NO_DELAY);
+        attach(&a, &master);
+        let saving = poll_until(SYNC_WAIT, || {
+            let info = text(&master.conn().cmd(&["INFO", "persistence"]));
+            (info_field(&info, "rdb_bgsave_in_progress").as_deref() == Some("1")).then_some(())
+        });
+        assert!(saving.is_some(), "{}", master.log());
+        let mut c = master.conn();
+        for i in 0..50 {
+            c.cmd(&["SET", &format!("during:{i}"), &i.to_string()]);
+        }
+        attach(&b, &master);
+        c.cmd(&["SELECT", "5"]);
+        c.cmd(&["INCR", "during:n"]);
+        wait_synced(&master, &a);
+        wait_synced(&master, &b);
+        assert_same_data(&[&master, &a, &b]);
+        let log = master.log();
+        if diskless == "no" {
+            assert_eq!(log.matches("Starting BGSAVE for SYNC").count(), 1, "{log}");
+            assert!(log.contains("Waiting for end of BGSAVE for SYNC"), "{log}");
+        } else {
+            assert_eq!(log.matches("Starting BGSAVE for SYNC").count(), 2, "{log}");
+            assert!(
+                log.contains("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC"),
+                "{log}"
+            );
+        }
+    }
+}
+
+/// FLUSHALL kills the snapshot child of a full sync: the replicas it
+/// served are closed, sync again, and end with the master's data; a
+/// Redis master logs the same.
+#[test]
+fn killed_sync_child_closes_its_replicas() {
+    for (diskless, oracle) in [("no", false), ("yes", false), ("no", true), ("yes", true)] {
+        let args = [
+            "--repl-diskless-sync",
+            diskless,
+            "--repl-diskless-sync-delay",
+            "0",
+            "--rdb-key-save-delay",
+            "100000",
+        ];
+        let master = if oracle {
+            Server::redis(&args)
+        } else {
+            Server::start(&args)
+        };
+        master.conn().cmd(&["DEBUG", "POPULATE", "100"]);
+        let replica = Server::start(NO_DELAY);
+        attach(&replica, &master);
+        let syncing = poll_until(SYNC_WAIT, || {
+            master
+                .log()
+                .contains("Starting BGSAVE for SYNC")
+                .then_some(())
+        });
+        assert!(syncing.is_some(), "{}", master.log());
+        master
+            .conn()
+            .cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+        assert_eq!(master.conn().cmd(&["FLUSHALL"]), simple("OK"));
+        master.conn().cmd(&["SET", "after", "flush"]);
+        wait_synced(&master, &replica);
+        assert_eq!(replica.conn().cmd(&["DBSIZE"]), Frame::Integer(1));
+        let log = master.log();
+        assert!(
+            log.contains("SYNC failed. BGSAVE child returned an error"),
+            "{log}"
+        );
+    }
+}

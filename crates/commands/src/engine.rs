@@ -913,7 +913,7 @@ impl Engine {
         }
         self.ping_replicas(now_ms);
         self.persistence_cron(now_ms);
-        self.start_full_syncs(None, now_ms);
+        self.start_full_syncs(now_ms);
         self.update_failover(now_ms);
     }
 

@@ -61,8 +61,12 @@ pub struct MasterLink {
 /// A replica's progress as the master sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReplicaState {
-    /// Waiting for its RDB.
+    /// Waiting for a snapshot to start (`SLAVE_STATE_WAIT_BGSAVE_START`).
     WaitBgsave,
+    /// Its snapshot is being made (`SLAVE_STATE_WAIT_BGSAVE_END`): it got
+    /// `+FULLRESYNC`, and the stream after the snapshot is kept in
+    /// [`ReplicaInfo::held`].
+    WaitBgsaveEnd,
     /// Receiving its RDB.
     SendBulk,
     /// Receiving the stream.
@@ -73,7 +77,7 @@ impl ReplicaState {
     /// The `state=` of INFO's `slaveN` lines.
     pub fn name(self) -> &'static str {
         match self {
-            ReplicaState::WaitBgsave => "wait_bgsave",
+            ReplicaState::WaitBgsave | ReplicaState::WaitBgsaveEnd => "wait_bgsave",
             ReplicaState::SendBulk => "send_bulk",
             ReplicaState::Online => "online",
         }
@@ -103,9 +107,9 @@ pub struct ReplicaInfo {
     pub psync: bool,
     /// Unix ms since when it waits for its full sync to start.
     pub waiting_since_ms: i64,
-    /// Stream held back after a diskless transfer until its first ACK
-    /// says the RDB was loaded (replication.c
-    /// `repl_start_cmd_stream_on_ack`).
+    /// Stream held back: while its snapshot is made (it must follow the
+    /// RDB), and after a diskless transfer until its first ACK says the
+    /// RDB was loaded (replication.c `repl_start_cmd_stream_on_ack`).
     pub held: Option<Vec<u8>>,
 }
 
@@ -137,6 +141,8 @@ pub struct Role {
     pub last_keepalive_ms: i64,
     /// A FAILOVER under way.
     pub failover: Option<crate::failover::Failover>,
+    /// The snapshot child serving full syncs, while one runs.
+    pub sync: Option<crate::fullsync::SyncSnapshot>,
 }
 
 impl Role {

@@ -9,13 +9,12 @@
 //! it modifies while the child runs. The child never returns into the
 //! runtime: it writes, reports, and `_exit`s.
 //!
-//! [`fork_snapshot`] is the reusable primitive (replication uses it for a
-//! disk-based or a socket-based full sync). [`ProcessChildren`] is the
-//! engine's [`ChildHost`]: BGSAVE, the save points and SHUTDOWN go through
-//! it, and so should anything that needs the engine to count the child
-//! as its one snapshot child (INFO, "already in progress", reaping in
-//! cron): call [`commands::Engine::bgsave_start`] with a
-//! [`SnapshotTarget`].
+//! [`fork_snapshot`] is the reusable primitive. [`ProcessChildren`] is the
+//! engine's [`ChildHost`]: BGSAVE, the save points, SHUTDOWN and the full
+//! syncs of replicas go through it, so the engine counts the child as its
+//! one snapshot child (INFO, "already in progress", reaping in cron). For
+//! a diskless full sync it also reads the child's pipe asynchronously
+//! ([`read_transfer_pipe`]) and hands the bytes to the engine.
 
 use commands::persist::{
     save_to_file, write_snapshot, ChildExit, ChildHost, ExitHow, Forked, SnapshotJob,
@@ -26,7 +25,9 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::rc::Weak;
 use std::time::Instant;
+use tokio::io::AsyncReadExt;
 
 /// A child started by [`fork_snapshot`].
 #[derive(Debug)]
@@ -202,14 +203,61 @@ fn private_dirty_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// How much of a transfer pipe is read at once.
+const TRANSFER_CHUNK: usize = 64 * 1024;
+
+/// Reads the pipe of diskless transfer child `pid` (replication.c
+/// `rdbPipeReadHandler`) and hands each chunk to the engine, borrowing it
+/// only between reads; stops when the engine no longer wants it, at the
+/// pipe's end, or on a read error (which the engine reports).
+pub(crate) async fn read_transfer_pipe(shared: Weak<crate::Shared>, pid: i32, read: OwnedFd) {
+    let mut rx = match tokio::net::unix::pipe::Receiver::from_owned_fd(read) {
+        Ok(rx) => rx,
+        Err(e) => {
+            if let Some(shared) = shared.upgrade() {
+                let now = crate::now_ms();
+                shared
+                    .engine
+                    .borrow_mut()
+                    .rdb_pipe_closed(pid, Some(e), now);
+            }
+            return;
+        }
+    };
+    let mut buf = vec![0u8; TRANSFER_CHUNK];
+    loop {
+        let read = rx.read(&mut buf).await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let mut eng = shared.engine.borrow_mut();
+        match read {
+            Ok(0) => return eng.rdb_pipe_closed(pid, None, crate::now_ms()),
+            Ok(n) if eng.rdb_pipe_data(pid, &buf[..n]) => {}
+            Ok(_) => return,
+            Err(e) => return eng.rdb_pipe_closed(pid, Some(e), crate::now_ms()),
+        }
+    }
+}
+
 /// The engine's [`ChildHost`]: real processes, reaped with `waitpid`.
 #[derive(Debug, Default)]
 pub struct ProcessChildren {
     /// The report pipe of each running child.
     reports: HashMap<i32, OwnedFd>,
+    /// The server, for the readers of transfer pipes.
+    shared: Weak<crate::Shared>,
 }
 
 impl ProcessChildren {
+    /// The children of the server `shared`.
+    pub(crate) fn new(shared: Weak<crate::Shared>) -> ProcessChildren {
+        ProcessChildren {
+            reports: HashMap::new(),
+            shared,
+        }
+    }
+
     /// How child `pid` ended, from its wait status, with its report.
     fn exited(&mut self, pid: i32, status: libc::c_int) -> ChildExit {
         let how = if libc::WIFSIGNALED(status) {
@@ -266,6 +314,14 @@ impl ChildHost for ProcessChildren {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(pid, SIGUSR1) };
         self.wait(pid, 0)
+    }
+
+    fn transfer_pipe(&mut self) -> io::Result<(OwnedFd, OwnedFd)> {
+        pipe()
+    }
+
+    fn read_transfer(&mut self, pid: i32, read: OwnedFd) {
+        tokio::task::spawn_local(read_transfer_pipe(self.shared.clone(), pid, read));
     }
 }
 

@@ -127,7 +127,6 @@ async fn serve(launch: Launch) -> i32 {
     let seed = rand::thread_rng().gen();
     let replicaof = config.replicaof();
     let mut engine = Engine::new(config, identity, Box::new(host::ProcessHost), seed);
-    engine.persist.children = Some(Box::new(fork::ProcessChildren::default()));
     if let Some((host, port)) = replicaof {
         engine.set_master(host, port, now_ms());
     }
@@ -135,6 +134,8 @@ async fn serve(launch: Launch) -> i32 {
         engine: RefCell::new(engine),
         shutdown: Notify::new(),
     });
+    shared.engine.borrow_mut().persist.children =
+        Some(Box::new(fork::ProcessChildren::new(Rc::downgrade(&shared))));
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
             tracing::warn!("Failed to write PID file: {e}");

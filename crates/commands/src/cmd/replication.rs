@@ -416,23 +416,6 @@ impl crate::engine::Engine {
         self.add_replica(client, now_ms);
     }
 
-    /// The dataset as an RDB image, with the replication AUX fields.
-    pub fn snapshot_rdb(&self, now_ms: i64) -> Vec<u8> {
-        let repl = &self.propagation.repl;
-        let mut aux = rdb::AuxFields::new(now_ms / 1000, self.host.used_memory());
-        aux.repl = Some(rdb::ReplInfo {
-            stream_db: self.propagation.selected_db.max(0),
-            id: repl.replid.clone(),
-            offset: repl.offset,
-        });
-        let opts = rdb::SaveOptions {
-            compression: self.config.bool("rdbcompression"),
-            checksum: self.config.bool("rdbchecksum"),
-            idle_at_ms: None,
-        };
-        rdb::save(Vec::new(), &self.ks, opts, &aux).unwrap_or_default()
-    }
-
     /// Asks every replica for an ACK now (`REPLCONF GETACK *` in the
     /// stream, as replication.c `replicationRequestAckFromSlaves`).
     pub fn request_acks(&mut self) {

@@ -126,6 +126,14 @@ pub trait ChildHost {
     /// Kills child `pid` with SIGUSR1 and reaps it (the wait is short:
     /// nothing in the child blocks that signal).
     fn kill(&mut self, pid: i32) -> Option<ChildExit>;
+    /// A pipe for a diskless transfer, both ends closed on exec: (read
+    /// end, write end). The write end goes to the child as
+    /// [`SnapshotTarget::Fd`].
+    fn transfer_pipe(&mut self) -> io::Result<(OwnedFd, OwnedFd)>;
+    /// Reads the pipe of transfer child `pid` in the background, handing
+    /// each chunk to [`Engine::rdb_pipe_data`] and its end to
+    /// [`Engine::rdb_pipe_closed`], between the host's other work.
+    fn read_transfer(&mut self, pid: i32, read: OwnedFd);
 }
 
 // ---------------------------------------------------------------------
@@ -384,14 +392,10 @@ impl Engine {
         let now_s = now_ms / 1000;
         let retry_ok = self.persist.last_bgsave_ok
             || now_s - self.persist.last_bgsave_try_s > BGSAVE_RETRY_DELAY_S;
-        if let Some(child) = self.persist.child {
-            let exit = self
-                .persist
-                .children
-                .as_mut()
-                .and_then(|h| h.try_reap(child.pid));
-            if let Some(exit) = exit {
-                self.child_done(exit, now_ms);
+        if self.persist.child.is_some() {
+            // A diskless transfer's child is reaped by the pipe's reader.
+            if !self.rdb_pipe_open() {
+                self.reap_rdb_child(now_ms);
             }
         } else if self.persist.loading.is_none() {
             for (seconds, changes) in self.config.save_params() {
@@ -411,15 +415,27 @@ impl Engine {
         }
     }
 
+    /// Accounts for the snapshot child if it has ended.
+    pub(crate) fn reap_rdb_child(&mut self, now_ms: i64) {
+        let Some(child) = self.persist.child else {
+            return;
+        };
+        let exit = self
+            .persist
+            .children
+            .as_mut()
+            .and_then(|h| h.try_reap(child.pid));
+        if let Some(exit) = exit {
+            self.child_done(exit, now_ms);
+        }
+    }
+
     /// rdb.c `backgroundSaveDoneHandler`: the child ended. A save to disk
     /// that succeeded leaves the changes made since the fork to be saved
     /// next; a failure marks the save status failed, except for a child
     /// killed with SIGUSR1 (killed on purpose); a killed child's temp file
-    /// is removed.
-    ///
-    /// This is where replicas waiting for this snapshot are served
-    /// (replication.c `updateSlavesWaitingBgsave`), once replication uses
-    /// [`Engine::bgsave_start`].
+    /// is removed. Then the replicas waiting for this snapshot are served
+    /// or, if it failed, closed (replication.c `updateSlavesWaitingBgsave`).
     fn child_done(&mut self, exit: ChildExit, now_ms: i64) {
         let Some(child) = self.persist.child.take() else {
             return;
@@ -455,6 +471,7 @@ impl Engine {
             self.persist.last_cow_bytes = bytes;
         }
         self.persist.last_bgsave_secs = now_s - child.start_s;
+        self.update_replicas_waiting_bgsave(exit.how == ExitHow::Code(0), now_ms);
     }
 
     /// rdb.c `killRDBChild`: stops the snapshot child, if any, and
@@ -575,6 +592,7 @@ impl Engine {
             file::remove_temp_file(child.pid);
             (child, exit)
         });
+        self.abort_full_syncs();
         if (!self.config.save_params().is_empty() && !req.nosave) || req.save {
             tracing::info!("Saving the final RDB snapshot before exiting.");
             if self.rdb_save(now_ms).is_err() {

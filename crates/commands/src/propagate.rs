@@ -184,14 +184,15 @@ impl Engine {
             let Ok(mut c) = rc.try_borrow_mut() else {
                 continue;
             };
-            // The RDB of a full sync sits first in the buffer; the limit
-            // counts the stream once the RDB is written out.
             let mut info = self.role.replicas.get_mut(&id);
-            // After a diskless transfer: held until the replica's first ACK.
+            // While its snapshot is made, and after a diskless one until
+            // its first ACK, a replica's stream waits behind its RDB.
             if let Some(held) = info.as_mut().and_then(|r| r.held.as_mut()) {
                 held.extend_from_slice(bytes);
                 continue;
             }
+            // The RDB of a full sync sits first in the buffer; the limit
+            // counts the stream once the RDB is written out.
             let rdb_pending = info.is_some_and(|r| {
                 r.rdb_pending &= !c.out.buf.is_empty();
                 r.rdb_pending

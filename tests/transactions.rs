@@ -843,3 +843,21 @@ fn sort_store_touches_watched_key() {
     ];
     compare_scripts(&[("SORT ... STORE", steps)], &[2], run_steps);
 }
+
+/// SMOVE of a member the destination already holds changes only the
+/// source: the destination is not touched (t_set.c smoveCommand signals
+/// it only when setTypeAdd adds).
+#[test]
+#[ignore = "server bug: SMOVE s d m with m already in d touches d for WATCH (EXEC returns null); Redis leaves d untouched"]
+fn smove_of_a_member_already_there() {
+    let steps: &[Step] = &[
+        C(1, &["SADD", "s", "m", "x"]),
+        C(1, &["SADD", "d", "m"]),
+        C(0, &["WATCH", "d"]),
+        C(1, &["SMOVE", "s", "d", "m"]),
+        C(0, &["MULTI"]),
+        C(0, &["SMEMBERS", "d"]),
+        C(0, &["EXEC"]),
+    ];
+    compare_scripts(&[("SMOVE", steps)], &[2], run_steps);
+}

@@ -56,6 +56,8 @@ enum Compare {
     Unordered(usize),
     /// By the properties of a random reply.
     Random,
+    /// Only the number of items (a slice of a reply in hash order).
+    Count,
     /// Iterated to the end; the sets of items compared.
     Scan,
 }
@@ -80,6 +82,10 @@ fn compare_kind(argv: &[Vec<u8>], enc: &HashMap<Vec<u8>, Vec<u8>>) -> Compare {
             if has_word(argv, "STORE") || !(has_word(argv, "ALPHA") && by_pattern || not_sorted_set)
             {
                 Compare::Exact
+            } else if has_word(argv, "LIMIT") {
+                // A LIMIT of elements in hash order: which ones is up to
+                // the hash table.
+                Compare::Count
             } else {
                 let gets = argv
                     .iter()
@@ -235,7 +241,7 @@ fn scan_all(c: &mut Conn, argv: &[Vec<u8>]) -> Result<BTreeSet<Vec<Vec<u8>>>, Ve
 /// A reply for messages: escaped, and cut after 300 characters.
 fn shorten(raw: &[u8]) -> String {
     let mut s = format!("{:?}", String::from_utf8_lossy(raw));
-    if s.len() > 300 {
+    if s.len() > env_or("TYPES_REPLY_CHARS", 300) {
         let cut = (0..=300)
             .rev()
             .find(|&i| s.is_char_boundary(i))
@@ -405,6 +411,15 @@ impl Run {
                 }
                 if cmd == "SPOP" {
                     self.resync_set(step, &argv[1]);
+                }
+            }
+            Compare::Count => {
+                let len = |f: &Frame| match f {
+                    Frame::Array(v) => Some(v.len()),
+                    _ => None,
+                };
+                if len(&ra).is_none() || len(&ra) != len(&rb) {
+                    self.fail(step, "replies differ in length", argv, &rawa, &rawb);
                 }
             }
             Compare::Exact | Compare::Scan => unreachable!("handled above"),
@@ -962,10 +977,64 @@ fn spop_rebuilds_the_set() {
     same(&mut a, &mut b, &["OBJECT", "ENCODING", "s"]);
 }
 
-/// LSET looks the key up before it reads the index.
+/// LSET and LINDEX look the key up before they read the index.
 #[test]
-fn lset_checks_the_key_first() {
-    same_replies(&[&["LSET", "nokey", "abc", "v"]]);
+#[ignore = "server bug: LSET nokey abc v and LINDEX nokey abc say 'value is not an integer or out of range' where Redis says 'no such key' and null"]
+fn index_checked_after_the_key() {
+    same_replies(&[&["LSET", "nokey", "abc", "v"], &["LINDEX", "nokey", "1.5"]]);
+}
+
+/// HINCRBYFLOAT reads a hash value of `inf` (strtold), and refuses the
+/// infinite result.
+#[test]
+#[ignore = "server bug: HINCRBYFLOAT of a field holding inf says 'hash value is not a float' where Redis says 'increment would produce NaN or Infinity'"]
+fn hincrbyfloat_of_infinity() {
+    same_replies(&[
+        &["HSET", "h", "f", "inf", "g", "-inf"],
+        &["HINCRBYFLOAT", "h", "f", "1"],
+        &["HINCRBYFLOAT", "h", "g", "1"],
+    ]);
+}
+
+/// ZUNION, ZINTER, ZDIFF and the STORE forms open their source keys
+/// before they read WEIGHTS, AGGREGATE and WITHSCORES.
+#[test]
+#[ignore = "server bug: ZUNION 2 z s AGGREGATE AVG with s a string says 'syntax error' where Redis says WRONGTYPE"]
+fn zset_operations_check_keys_first() {
+    same_replies(&[
+        &["SET", "s", "x"],
+        &["ZUNION", "2", "z", "s", "AGGREGATE", "AVG"],
+        &["ZINTERSTORE", "d", "2", "s", "z", "WEIGHTS", "1"],
+        &["ZDIFF", "2", "s", "z", "FOO"],
+    ]);
+}
+
+/// SORT turns sorting off for good at a BY pattern without `*`: a later
+/// BY with a pattern does not turn it back on.
+#[test]
+#[ignore = "server bug: SORT s BY nosort BY w_* sorts by w_*; Redis does not sort (the first BY without '*' wins)"]
+fn sort_dontsort_is_sticky() {
+    same_replies(&[
+        &["RPUSH", "l", "3", "1", "2"],
+        &["SET", "w_1", "9"],
+        &["SORT", "l", "BY", "nosort", "BY", "w_*"],
+        &["SORT", "l", "BY", "ALPHA", "BY", "w_*", "GET", "#"],
+    ]);
+}
+
+/// SORT ALPHA without STORE compares with strcoll, which stops at a NUL
+/// byte: `b\0`, `b` and `b\0x` are equal and keep their order (with
+/// STORE the comparison is binary).
+#[test]
+#[ignore = "server bug: SORT l ALPHA orders b\\0 after b; Redis compares C strings (strcoll) and keeps b\\0, b, b\\0x in list order"]
+fn sort_alpha_stops_at_nul() {
+    same_replies(&[
+        &["RPUSH", "l", "b\0", "b", "a", "b\0x"],
+        &["SORT", "l", "ALPHA"],
+        &["SORT", "l", "ALPHA", "DESC"],
+        &["SORT", "l", "ALPHA", "STORE", "d"],
+        &["LRANGE", "d", "0", "-1"],
+    ]);
 }
 
 /// A listpack zset is converted when a member is inserted that is too
@@ -1032,5 +1101,19 @@ fn zpop_count_zero() {
         &["ZPOPMIN", "z", "0"],
         &["ZPOPMAX", "z", "0"],
         &["ZCARD", "z"],
+    ]);
+}
+
+/// A range by index takes LIMIT when its count is -1 (zrangeGenericCommand
+/// refuses LIMIT only when the count is not -1) and ignores it.
+#[test]
+#[ignore = "server bug: ZRANGE z 0 -1 LIMIT 1 -1 says 'syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX'; Redis accepts and ignores it"]
+fn zrange_limit_minus_one() {
+    same_replies(&[
+        &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
+        &["ZRANGE", "z", "0", "-1", "LIMIT", "1", "-1"],
+        &["ZRANGE", "z", "0", "-1", "REV", "LIMIT", "-1", "-1"],
+        &["ZRANGESTORE", "d", "z", "0", "1", "LIMIT", "0", "-1"],
+        &["ZRANGE", "z", "0", "-1", "LIMIT", "0", "1"],
     ]);
 }

@@ -1109,8 +1109,17 @@ pub fn spop_resync(ours: &mut Conn, oracle: &mut Conn, key: &[u8]) -> Vec<Argv> 
 /// sequences skip: a lex range over a skiplist whose scores differ is
 /// found by walking the skiplist's levels as if the members were in lex
 /// order, so what it finds depends on the random levels of the nodes
-/// (on a listpack the walk is linear and the reply is compared).
+/// (on a listpack the walk is linear and the reply is compared); LPOS
+/// with RANK -9223372036854775808 negates LONG_MIN, which is undefined in
+/// C (Redis 7.0.15 then ignores COUNT).
 fn random_in_redis(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
+    if name(argv) == "LPOS"
+        && argv
+            .windows(2)
+            .any(|w| w[0].eq_ignore_ascii_case(b"RANK") && w[1] == b"-9223372036854775808")
+    {
+        return Some("RANK LONG_MIN, undefined in Redis");
+    }
     let key = match name(argv).as_str() {
         "ZRANGEBYLEX" | "ZREVRANGEBYLEX" | "ZLEXCOUNT" | "ZREMRANGEBYLEX" => &argv[1],
         "ZRANGE" if has_word(argv, "BYLEX") => &argv[1],
@@ -1210,8 +1219,27 @@ fn known_server_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str>
     if (cmd == "ZPOPMIN" || cmd == "ZPOPMAX") && arg(2) == Some(b"0") {
         return Some("a count of 0 pops everything (zpop_count_zero)");
     }
-    if cmd == "LSET" && arg(2).is_some_and(not_int) {
-        return Some("LSET checks the index before the key (lset_checks_the_key_first)");
+    let by_rank = !has_word(argv, "BYSCORE") && !has_word(argv, "BYLEX");
+    if (cmd == "ZRANGE" || cmd == "ZRANGESTORE")
+        && by_rank
+        && argv
+            .windows(3)
+            .any(|w| w[0].eq_ignore_ascii_case(b"LIMIT") && w[2] == b"-1")
+    {
+        return Some("LIMIT o -1 of a range by index (zrange_limit_minus_one)");
+    }
+    if (cmd == "LSET" || cmd == "LINDEX") && arg(2).is_some_and(not_int) {
+        return Some("the index is read before the key (index_checked_after_the_key)");
+    }
+    if cmd == "HINCRBYFLOAT" {
+        let value = oracle.cmd(&argv!["HGET", argv[1], argv[2]]);
+        let value = value.as_bytes().unwrap_or_default().to_ascii_lowercase();
+        if value.windows(3).any(|w| w == b"inf") {
+            return Some("an infinite hash value (hincrbyfloat_of_infinity)");
+        }
+    }
+    if let Some(bug) = zset_operation_bug(oracle, argv) {
+        return Some(bug);
     }
     if (cmd == "ZADD" || cmd == "ZINCRBY") && argv.iter().any(|a| a == b"1e-400") {
         return Some("a score that underflows (score_underflow_is_an_error)");
@@ -1242,6 +1270,22 @@ fn known_server_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str>
         }
         if sort_meets_strtod_only_value(oracle, argv) {
             return Some("an empty or space-led sort value (sort_values_parse_as_strtod)");
+        }
+        if argv
+            .iter()
+            .filter(|a| a.eq_ignore_ascii_case(b"BY"))
+            .count()
+            > 1
+        {
+            return Some("two BY options (sort_dontsort_is_sticky)");
+        }
+        let alpha = has_word(argv, "ALPHA") && !has_word(argv, "STORE");
+        if alpha
+            && sort_elements(oracle, &argv[1])
+                .iter()
+                .any(|e| e.contains(&0))
+        {
+            return Some("an element with a NUL byte (sort_alpha_stops_at_nul)");
         }
     }
     if let ("SPOP", Some(count)) = (cmd.as_str(), arg(2)) {
@@ -1274,20 +1318,7 @@ fn sort_meets_strtod_only_value(c: &mut Conn, argv: &[Vec<u8>]) -> bool {
     if by.as_ref().is_some_and(|b| !b.contains('*')) {
         return false;
     }
-    let key = &argv[1];
-    let elems = match c.cmd(&argv!["TYPE", key]) {
-        Frame::Simple(t) if t == "list" => c.cmd(&argv!["LRANGE", key, "0", "-1"]),
-        Frame::Simple(t) if t == "set" => c.cmd(&argv!["SMEMBERS", key]),
-        Frame::Simple(t) if t == "zset" => c.cmd(&argv!["ZRANGE", key, "0", "-1"]),
-        _ => return false,
-    };
-    let elems: Vec<Vec<u8>> = match elems {
-        Frame::Array(v) | Frame::Set(v) => v
-            .iter()
-            .filter_map(|e| e.as_bytes().map(<[u8]>::to_vec))
-            .collect(),
-        _ => return false,
-    };
+    let elems = sort_elements(c, &argv[1]);
     let Some(by) = by else {
         return elems.iter().any(|e| strtod_only(e));
     };
@@ -1299,6 +1330,46 @@ fn sort_meets_strtod_only_value(c: &mut Conn, argv: &[Vec<u8>]) -> bool {
         };
         value.as_bytes().is_some_and(strtod_only)
     })
+}
+
+/// The elements SORT would read from `key` (a list, set or zset).
+fn sort_elements(c: &mut Conn, key: &[u8]) -> Vec<Vec<u8>> {
+    let elems = match c.cmd(&argv!["TYPE", key]) {
+        Frame::Simple(t) if t == "list" => c.cmd(&argv!["LRANGE", key, "0", "-1"]),
+        Frame::Simple(t) if t == "set" => c.cmd(&argv!["SMEMBERS", key]),
+        Frame::Simple(t) if t == "zset" => c.cmd(&argv!["ZRANGE", key, "0", "-1"]),
+        _ => return Vec::new(),
+    };
+    match elems {
+        Frame::Array(v) | Frame::Set(v) => v
+            .iter()
+            .filter_map(|e| e.as_bytes().map(<[u8]>::to_vec))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// ZUNION, ZINTER, ZDIFF and their STORE forms open their keys before
+/// they read the options after them: with a source of a wrong type and
+/// options, Redis says WRONGTYPE whatever the options are.
+fn zset_operation_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
+    let first = match name(argv).as_str() {
+        "ZUNION" | "ZINTER" | "ZDIFF" => 2,
+        "ZUNIONSTORE" | "ZINTERSTORE" | "ZDIFFSTORE" => 3,
+        _ => return None,
+    };
+    let n: usize = std::str::from_utf8(argv.get(first - 1)?)
+        .ok()?
+        .parse()
+        .ok()?;
+    let keys = argv.get(first..first + n)?;
+    if argv.len() == first + n {
+        return None;
+    }
+    let wrong = keys.iter().any(|k| {
+        !matches!(oracle.cmd(&argv!["TYPE", k]), Frame::Simple(t) if t == "zset" || t == "set" || t == "none")
+    });
+    wrong.then_some("options read before the keys (zset_operations_check_keys_first)")
 }
 
 /// Empty, or led by white space.

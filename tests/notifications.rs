@@ -353,7 +353,6 @@ fn write_to_an_expired_key_sends_new() {
 /// SMOVE sends `sadd` for the destination only when the member was not
 /// there already.
 #[test]
-#[ignore = "server bug: SMOVE s d m with m already in d sends sadd for d; Redis sends only srem for s"]
 fn smove_sends_sadd_only_when_added() {
     same_notifications(
         "KEA",

@@ -848,7 +848,6 @@ fn sort_store_touches_watched_key() {
 /// source: the destination is not touched (t_set.c smoveCommand signals
 /// it only when setTypeAdd adds).
 #[test]
-#[ignore = "server bug: SMOVE s d m with m already in d touches d for WATCH (EXEC returns null); Redis leaves d untouched"]
 fn smove_of_a_member_already_there() {
     let steps: &[Step] = &[
         C(1, &["SADD", "s", "m", "x"]),

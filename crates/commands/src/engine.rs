@@ -191,6 +191,9 @@ pub struct Engine {
     pub blocking: Blocking,
     /// Set by a blocking handler that found nothing to pop.
     pub block_request: Option<BlockedClient>,
+    /// Set by a handler that signalled its written keys itself (only
+    /// those it really changed): the dispatcher then signals none.
+    pub keys_signalled: bool,
     /// Time of the command or cron tick being run, unix ms (Redis's cached
     /// `server.mstime`), for work that has no caller's clock at hand.
     pub now_ms: i64,
@@ -256,6 +259,7 @@ impl Engine {
             absent_keys: Vec::new(),
             obuf_soft_since: HashMap::new(),
             now_ms: 0,
+            keys_signalled: false,
         };
         eng.stats.reset_commands(eng.table.stat_names.len());
         eng.refresh_cached_config();
@@ -674,6 +678,7 @@ impl Engine {
             }
         }
         self.propagation.begin_command();
+        self.keys_signalled = false;
         let result = {
             let mut ctx = Ctx {
                 eng: self,
@@ -690,6 +695,7 @@ impl Engine {
             self.propagation.end_command(client.db, argv, changed);
         }
         if self.dirty > dirty_before
+            && !std::mem::take(&mut self.keys_signalled)
             && cmd.has(flags::WRITE)
             && !(self.watches.is_empty() && self.blocking.is_empty())
         {

@@ -244,9 +244,10 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let lim = limits(ctx);
     let h = hash_write_or_create(ctx, argv[1])?;
     let current = match h.get(argv[2]) {
+        // strtold reads `inf` too; the sum is then refused as infinite.
         Some(v) => match ld::parse(v) {
-            Some(Ld::Finite(x)) => Ld::Finite(x),
-            _ => return Err(CmdError::fixed("ERR hash value is not a float")),
+            Some(x) => x,
+            None => return Err(CmdError::fixed("ERR hash value is not a float")),
         },
         None => Ld::Finite(LongDouble::from_i64(0)),
     };

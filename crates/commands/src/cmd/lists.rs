@@ -258,12 +258,13 @@ fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
 }
 
 fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
-    let index = int(argv[2])?;
     let out = &mut ctx.client.out;
+    // The key is looked at before the index (t_list.c `lindexCommand`).
     match ctx.eng.lookup_read(ctx.client.db, argv[1], ctx.now_ms) {
         None => out.null(),
         Some(v) => {
             let list = v.as_list().ok_or(WRONGTYPE)?;
+            let index = int(argv[2])?;
             let i = normalise(index, list.len());
             match (i >= 0).then(|| list.get(i as usize)).flatten() {
                 Some(e) => out.bulk(e),

@@ -275,9 +275,17 @@ fn smove(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     if !dst_exists {
         ctx.eng.ks.dbs[ctx.client.db].add(dst, Value::from_set(Set::default()));
     }
-    set_write(ctx, dst)?.expect("present").add(member, max);
-    ctx.notify(NOTIFY_SET, "sadd", dst);
+    // The destination changes only if the member was not there already
+    // (t_set.c `smoveCommand`): only then is it signalled and notified.
+    let db = ctx.client.db;
+    ctx.eng.keys_signalled = true;
+    ctx.eng.signal_modified(db, src);
     ctx.eng.dirty += 1;
+    if set_write(ctx, dst)?.expect("present").add(member, max) {
+        ctx.eng.dirty += 1;
+        ctx.eng.signal_modified(db, dst);
+        ctx.notify(NOTIFY_SET, "sadd", dst);
+    }
     ctx.client.out.int(1);
     Ok(())
 }

@@ -43,6 +43,17 @@ fn weight(text: &[u8]) -> Option<f64> {
         .map(|(v, _)| v)
 }
 
+/// What ALPHA compares: the whole value with STORE (binary, as
+/// `compareStringObjects`), else the C string up to a NUL byte, as
+/// `strcoll` sees it (byte order in the C/POSIX collation).
+fn collated(x: &[u8], binary: bool) -> &[u8] {
+    if binary {
+        x
+    } else {
+        &x[..x.iter().position(|b| *b == 0).unwrap_or(x.len())]
+    }
+}
+
 fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
     let read_only = ctx.cmd.name() == "sort_ro";
     let (mut desc, mut alpha, mut limit, mut store) = (false, false, None, None);
@@ -64,8 +75,9 @@ fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             j += 1;
         } else if eq(argv[j], "by") && left >= 1 {
             by = Some(argv[j + 1]);
-            // A BY pattern without `*` means: do not sort.
-            dontsort = !argv[j + 1].contains(&b'*');
+            // A BY pattern without `*` means: do not sort, for good (a
+            // later BY with `*` does not sort again).
+            dontsort |= !argv[j + 1].contains(&b'*');
             j += 1;
         } else if eq(argv[j], "get") && left >= 1 {
             gets.push(argv[j + 1]);
@@ -131,6 +143,7 @@ fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
             };
             keyed.push((e, num, text));
         }
+        let binary = store.is_some();
         keyed.sort_by(|a, b| {
             let c = if !alpha {
                 a.1.partial_cmp(&b.1)
@@ -141,7 +154,7 @@ fn sort(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
                     (None, None) => Ordering::Equal,
                     (None, _) => Ordering::Less,
                     (_, None) => Ordering::Greater,
-                    (Some(x), Some(y)) => x.cmp(y),
+                    (Some(x), Some(y)) => collated(x, binary).cmp(collated(y, binary)),
                 }
             };
             if desc {

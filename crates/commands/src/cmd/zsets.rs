@@ -575,10 +575,15 @@ fn zrange_generic(
     if kind == RangeKind::Auto {
         kind = RangeKind::Rank;
     }
-    if limit.is_some() && kind == RangeKind::Rank {
+    // Only a count makes LIMIT an error by rank: an offset with count -1
+    // is accepted and ignored (t_zset.c `zrangeGenericCommand`).
+    if limit.is_some_and(|(_, count)| count != -1) && kind == RangeKind::Rank {
         return Err(CmdError::fixed(
             "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
         ));
+    }
+    if kind == RangeKind::Rank {
+        limit = None;
     }
     if withscores && kind == RangeKind::Lex {
         return Err(CmdError::fixed(

@@ -163,10 +163,11 @@ fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult {
         .and_then(|v| v.as_set_mut())
         .expect("checked");
     let whole = count.is_some_and(|c| c >= s.len());
-    // t_set.c `spopWithCountCommand` case 3: when most of the set goes,
-    // the members that stay are moved into a new set, which takes the
-    // encoding a fresh set of them would have (an intset if they allow).
-    let rebuild = !whole && count.is_some_and(|c| c.saturating_mul(5) > s.len());
+    // t_set.c `spopWithCountCommand` case 3: when the members left are
+    // at most a fifth of those popped (SPOP_MOVE_STRATEGY_MUL), they are
+    // moved into a new set, which takes the encoding a fresh set of them
+    // would have (an intset if they allow).
+    let rebuild = !whole && count.is_some_and(|c| (s.len() - c).saturating_mul(5) <= c);
     let n = count.unwrap_or(1).min(s.len());
     let mut popped = Vec::with_capacity(n);
     for _ in 0..n {

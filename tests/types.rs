@@ -38,10 +38,10 @@ use typegen::{
     Gen,
 };
 
-/// The seeds run by default: the first in RESP2, the second in RESP3.
-const SEEDS: [(u64, u8); 2] = [(1, 2), (7015, 3)];
+/// The seeds run by default, each with the protocol it runs in.
+const SEEDS: [(u64, u8); 4] = [(1, 2), (7015, 3), (22, 2), (33, 3)];
 /// Commands per seed by default.
-const STEPS: usize = 1500;
+const STEPS: usize = 1000;
 
 // ---------------------------------------------------------------------------
 // How a reply is compared
@@ -1109,5 +1109,63 @@ fn zrange_limit_minus_one() {
         &["ZRANGE", "z", "0", "-1", "REV", "LIMIT", "-1", "-1"],
         &["ZRANGESTORE", "d", "z", "0", "1", "LIMIT", "0", "-1"],
         &["ZRANGE", "z", "0", "-1", "LIMIT", "0", "1"],
+    ]);
+}
+
+/// ZUNION, ZINTER and their STORE forms sort their inputs by cardinality
+/// (zuiCompareByCardinality, a stable qsort) before combining them, so
+/// where +inf meets -inf (NaN, which becomes 0) and which zero MAX keeps
+/// follow that order, not the order named.
+#[test]
+#[ignore = "server bug: ZUNIONSTORE d 3 a b b (a: -inf m 1 x 2 y, b: inf m) gives m the score inf; Redis combines b, b, a and gives 0"]
+fn zset_inputs_combined_smallest_first() {
+    same_replies(&[
+        &["ZADD", "a", "-inf", "m", "1", "x", "2", "y"],
+        &["ZADD", "b", "inf", "m"],
+        &["ZUNIONSTORE", "d", "3", "a", "b", "b"],
+        &["ZSCORE", "d", "m"],
+        &["ZUNION", "3", "a", "b", "b", "WITHSCORES"],
+        &["ZINTER", "3", "a", "b", "b", "WITHSCORES"],
+        &["ZADD", "c", "0", "m"],
+        &["ZADD", "e", "-1", "m", "5", "q"],
+        &[
+            "ZINTER",
+            "2",
+            "e",
+            "c",
+            "WEIGHTS",
+            "0",
+            "1",
+            "AGGREGATE",
+            "MAX",
+            "WITHSCORES",
+        ],
+    ]);
+}
+
+/// ZINTER aggregates a weight × score that is NaN (inf × 0) as it is, from
+/// the second input on: SUM turns the NaN sum into 0, MIN and MAX keep
+/// the other value (ZUNION, unlike ZINTER, turns the product into 0
+/// first).
+#[test]
+#[ignore = "server bug: ZINTER 2 s z WEIGHTS 1 inf (s: {m}, z: {m: 0}) gives m the score 1; Redis gives 0 (1 + NaN is NaN, taken as 0); with AGGREGATE MIN ours 0, Redis 1"]
+fn zinter_aggregates_nan_products() {
+    same_replies(&[
+        &["ZADD", "z", "0", "m"],
+        &["SADD", "s", "m"],
+        &["ZINTER", "2", "s", "z", "WEIGHTS", "1", "inf", "WITHSCORES"],
+        &[
+            "ZINTER",
+            "2",
+            "s",
+            "z",
+            "WEIGHTS",
+            "1",
+            "inf",
+            "AGGREGATE",
+            "MIN",
+            "WITHSCORES",
+        ],
+        &["ZUNION", "2", "s", "z", "WEIGHTS", "1", "inf", "WITHSCORES"],
     ]);
 }

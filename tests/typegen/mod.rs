@@ -12,7 +12,7 @@
 
 #![allow(dead_code)]
 
-use crate::common::{bulk, text, Conn};
+use crate::common::{bulk, int, text, Conn};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -1363,13 +1363,33 @@ fn zset_operation_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static st
         .parse()
         .ok()?;
     let keys = argv.get(first..first + n)?;
-    if argv.len() == first + n {
-        return None;
+    let mut sizes = Vec::new();
+    for k in keys {
+        sizes.push(match oracle.cmd(&argv!["TYPE", k]) {
+            Frame::Simple(t) if t == "zset" => int(&oracle.cmd(&argv!["ZCARD", k])),
+            Frame::Simple(t) if t == "set" => int(&oracle.cmd(&argv!["SCARD", k])),
+            Frame::Simple(t) if t == "none" => 0,
+            _ if argv.len() > first + n => {
+                return Some("options read before the keys (zset_operations_check_keys_first)")
+            }
+            _ => return None,
+        });
     }
-    let wrong = keys.iter().any(|k| {
-        !matches!(oracle.cmd(&argv!["TYPE", k]), Frame::Simple(t) if t == "zset" || t == "set" || t == "none")
-    });
-    wrong.then_some("options read before the keys (zset_operations_check_keys_first)")
+    let weights = argv.iter().position(|a| a.eq_ignore_ascii_case(b"WEIGHTS"));
+    let nan_prone = |w: &Vec<u8>| {
+        matches!(
+            &w.to_ascii_lowercase()[..],
+            b"0" | b"inf" | b"-inf" | b"+inf"
+        )
+    };
+    if name(argv).starts_with("ZINTER")
+        && weights.is_some_and(|i| argv[i + 1..].iter().take(n).any(nan_prone))
+    {
+        return Some("a NaN product in ZINTER (zinter_aggregates_nan_products)");
+    }
+    let combines = !name(argv).starts_with("ZDIFF");
+    (combines && sizes.windows(2).any(|w| w[0] > w[1]))
+        .then_some("inputs combined in the order named (zset_inputs_combined_smallest_first)")
 }
 
 /// Empty, or led by white space.

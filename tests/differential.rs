@@ -221,19 +221,8 @@ impl Gen {
         .into()
     }
 
-    /// The next random command that does not run into a known server
-    /// bug (see [`known_server_bug`]).
-    fn command(&mut self) -> Argv {
-        loop {
-            let argv = self.any_command();
-            if known_server_bug(&argv).is_none() {
-                return argv;
-            }
-        }
-    }
-
     /// The next random command.
-    fn any_command(&mut self) -> Argv {
+    fn command(&mut self) -> Argv {
         let k = self.key();
         let mut a: Argv = Vec::new();
         let push = |a: &mut Argv, s: &str| a.push(s.as_bytes().to_vec());
@@ -423,25 +412,6 @@ impl Gen {
         } else {
             self.value()
         }
-    }
-}
-
-/// Commands on which our server is known to differ from Redis, with the
-/// bug: the random sequences leave them out so they keep testing
-/// everything else, and an `#[ignore]`d test below reproduces each bug.
-/// Delete an entry when its bug is fixed.
-fn known_server_bug(argv: &[Vec<u8>]) -> Option<&'static str> {
-    let name = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
-    let num = |i: usize| {
-        argv.get(i)
-            .and_then(|a| std::str::from_utf8(a).ok())
-            .and_then(|a| a.parse::<i64>().ok())
-    };
-    match name.as_str() {
-        "SETRANGE" if num(2).is_some_and(|o| o >= 512 * 1024 * 1024) => {
-            Some("SETRANGE with an offset past 512 MB aborts the server (setrange_past_the_limit)")
-        }
-        _ => None,
     }
 }
 

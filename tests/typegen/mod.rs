@@ -12,7 +12,7 @@
 
 #![allow(dead_code)]
 
-use crate::common::{bulk, int, text, Conn};
+use crate::common::{bulk, Conn};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -1066,6 +1066,31 @@ pub fn skip_reason(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> 
     known_server_bug(oracle, argv).or_else(|| random_in_redis(oracle, argv))
 }
 
+/// Commands on which our server is known to differ from Redis, skipped so
+/// that the sequences keep testing everything else. Delete an entry when
+/// its bug is fixed.
+fn known_server_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
+    let cmd = name(argv);
+    if !(cmd.starts_with('Z') && cmd.ends_with("STORE")) {
+        return None;
+    }
+    // A -0 score of a source reaches a stored set that is a listpack:
+    // Redis writes it there as "-0" (DEBUG DIGEST differs), ours as 0.
+    let negative_zero = argv[1..].iter().any(|k| {
+        match oracle.cmd(&argv!["ZRANGEBYSCORE", k, "0", "0", "WITHSCORES"]) {
+            Frame::Array(v) | Frame::Set(v) => v.iter().any(|f| match f {
+                Frame::Double(d) => *d == 0.0 && d.is_sign_negative(),
+                Frame::Array(pair) => pair
+                    .iter()
+                    .any(|p| matches!(p, Frame::Double(d) if *d == 0.0 && d.is_sign_negative())),
+                other => other.as_bytes() == Some(b"-0"),
+            }),
+            _ => false,
+        }
+    });
+    negative_zero.then_some("a stored -0 score")
+}
+
 /// A command to send to both servers before `argv`.
 ///
 /// Redis's numeric SORT tests `errno == ERANGE` after strtod without
@@ -1151,313 +1176,4 @@ fn random_in_redis(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> 
             .collect()
     };
     (scores.len() > 1).then_some("a lex range over a skiplist with different scores")
-}
-
-/// Commands on which our server is known to differ from Redis: the
-/// random sequences skip them (looking at the oracle's data where the bug
-/// depends on it) so that they keep testing everything else, and an
-/// `#[ignore]`d test in types.rs reproduces each bug. Delete an entry when its
-/// bug is fixed.
-fn known_server_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
-    let cmd = name(argv);
-    let arg = |i: usize| argv.get(i).map(Vec::as_slice);
-    let after = |word: &str| {
-        argv.windows(2)
-            .filter(|w| w[0].eq_ignore_ascii_case(word.as_bytes()))
-            .map(|w| w[1].clone())
-            .collect::<Vec<_>>()
-    };
-    let not_int = |a: &[u8]| {
-        std::str::from_utf8(a)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok())
-            .is_none()
-    };
-    if argv
-        .iter()
-        .any(|a| a.windows(2).any(|w| w.eq_ignore_ascii_case(b"0x")))
-    {
-        return Some("hexadecimal numbers refused (hex_numbers_are_numbers)");
-    }
-    let positive_count = match cmd.as_str() {
-        "LPOP" | "RPOP" | "SPOP" | "ZPOPMIN" | "ZPOPMAX" => arg(2).is_some_and(not_int),
-        "LPOS" => [after("COUNT"), after("MAXLEN")]
-            .concat()
-            .iter()
-            .any(|a| not_int(a)),
-        "SINTERCARD" | "ZINTERCARD" => after("LIMIT").iter().any(|a| not_int(a)),
-        _ => false,
-    };
-    if positive_count {
-        return Some("a count that is not a number (count_not_a_number_message)");
-    }
-    if cmd == "ZINTERCARD" && after("LIMIT").iter().any(|l| l.starts_with(b"-")) {
-        return Some("ZINTERCARD checks LIMIT before the keys (zintercard_checks_keys_first)");
-    }
-    if let ("HRANDFIELD" | "ZRANDMEMBER", Some(count)) = (cmd.as_str(), arg(2)) {
-        let n = std::str::from_utf8(count)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok());
-        if n.is_some_and(|n| {
-            n == i64::MIN || argv.len() == 4 && n.unsigned_abs() > (i64::MAX / 2) as u64
-        }) {
-            return Some("count range of HRANDFIELD and ZRANDMEMBER (random_count_range)");
-        }
-    }
-    let score_bounds: &[usize] = match cmd.as_str() {
-        "ZCOUNT" | "ZRANGEBYSCORE" | "ZREVRANGEBYSCORE" | "ZREMRANGEBYSCORE" => &[2, 3],
-        "ZRANGE" if has_word(argv, "BYSCORE") => &[2, 3],
-        "ZRANGESTORE" if has_word(argv, "BYSCORE") => &[3, 4],
-        _ => &[],
-    };
-    if score_bounds
-        .iter()
-        .any(|&i| matches!(arg(i), Some(b"" | b"(")))
-    {
-        return Some("an empty score bound (empty_score_bound_is_zero)");
-    }
-    if (cmd == "ZPOPMIN" || cmd == "ZPOPMAX") && arg(2) == Some(b"0") {
-        return Some("a count of 0 pops everything (zpop_count_zero)");
-    }
-    let by_rank = !has_word(argv, "BYSCORE") && !has_word(argv, "BYLEX");
-    if (cmd == "ZRANGE" || cmd == "ZRANGESTORE")
-        && by_rank
-        && argv
-            .windows(3)
-            .any(|w| w[0].eq_ignore_ascii_case(b"LIMIT") && w[2] == b"-1")
-    {
-        return Some("LIMIT o -1 of a range by index (zrange_limit_minus_one)");
-    }
-    if (cmd == "LSET" || cmd == "LINDEX") && arg(2).is_some_and(not_int) {
-        return Some("the index is read before the key (index_checked_after_the_key)");
-    }
-    if cmd == "HINCRBYFLOAT" {
-        let value = oracle.cmd(&argv!["HGET", argv[1], argv[2]]);
-        let value = value.as_bytes().unwrap_or_default().to_ascii_lowercase();
-        if value.windows(3).any(|w| w == b"inf") {
-            return Some("an infinite hash value (hincrbyfloat_of_infinity)");
-        }
-    }
-    if let Some(bug) = zset_operation_bug(oracle, argv) {
-        return Some(bug);
-    }
-    if (cmd == "ZADD" || cmd == "ZINCRBY") && argv.iter().any(|a| a == b"1e-400") {
-        return Some("a score that underflows (score_underflow_is_an_error)");
-    }
-    if cmd == "ZADD" || cmd == "ZINCRBY" {
-        if let Some(bug) = zset_score_bug(oracle, argv) {
-            return Some(bug);
-        }
-    }
-    let store_weights = !after("WEIGHTS").is_empty() && cmd.ends_with("STORE");
-    if store_weights && argv.iter().any(|a| a.starts_with(b"-") || a == b"0") {
-        return Some("a stored -0 (skiplist_keeps_negative_zero)");
-    }
-    if matches!(cmd.as_str(), "HSET" | "HMSET" | "HINCRBY" | "HINCRBYFLOAT")
-        && oracle.cmd(&argv!["OBJECT", "ENCODING", argv[1]]) == bulk("listpack")
-    {
-        let len = match oracle.cmd(&argv!["HLEN", argv[1]]) {
-            Frame::Integer(n) => n as usize,
-            _ => 0,
-        };
-        if len > config_number(oracle, "hash-max-listpack-entries") {
-            return Some("a long listpack hash stays listpack (hash_update_converts)");
-        }
-    }
-    if cmd.starts_with("SORT") {
-        if oracle.cmd(&argv!["OBJECT", "ENCODING", argv[1]]) == bulk("listpack") {
-            return Some("SORT keeps a listpack zset (sort_converts_zset_to_skiplist)");
-        }
-        if sort_meets_strtod_only_value(oracle, argv) {
-            return Some("an empty or space-led sort value (sort_values_parse_as_strtod)");
-        }
-        if argv
-            .iter()
-            .filter(|a| a.eq_ignore_ascii_case(b"BY"))
-            .count()
-            > 1
-        {
-            return Some("two BY options (sort_dontsort_is_sticky)");
-        }
-        let alpha = has_word(argv, "ALPHA") && !has_word(argv, "STORE");
-        if alpha
-            && sort_elements(oracle, &argv[1])
-                .iter()
-                .any(|e| e.contains(&0))
-        {
-            return Some("an element with a NUL byte (sort_alpha_stops_at_nul)");
-        }
-    }
-    if let ("SPOP", Some(count)) = (cmd.as_str(), arg(2)) {
-        let n = std::str::from_utf8(count)
-            .ok()
-            .and_then(|s| s.parse::<i64>().ok());
-        let size = match oracle.cmd(&argv!["SCARD", argv[1]]) {
-            Frame::Integer(n) => n,
-            _ => 0,
-        };
-        let hashtable = oracle.cmd(&argv!["OBJECT", "ENCODING", argv[1]]) == bulk("hashtable");
-        if n.is_some_and(|n| (0..size).contains(&n) && (size - n) * 5 <= n) && hashtable {
-            return Some("SPOP of most of a set keeps a hashtable (spop_rebuilds_the_set)");
-        }
-    }
-    None
-}
-
-/// Whether a numeric SORT would read a sort value that strtod takes and
-/// our server refuses (empty, or led by a space): an element, or the
-/// weight key or hash field its BY pattern names.
-fn sort_meets_strtod_only_value(c: &mut Conn, argv: &[Vec<u8>]) -> bool {
-    if has_word(argv, "ALPHA") {
-        return false;
-    }
-    let by = argv
-        .windows(2)
-        .find(|w| w[0].eq_ignore_ascii_case(b"BY"))
-        .map(|w| String::from_utf8_lossy(&w[1]).into_owned());
-    if by.as_ref().is_some_and(|b| !b.contains('*')) {
-        return false;
-    }
-    let elems = sort_elements(c, &argv[1]);
-    let Some(by) = by else {
-        return elems.iter().any(|e| strtod_only(e));
-    };
-    elems.iter().any(|e| {
-        let pattern = by.replacen('*', &String::from_utf8_lossy(e), 1);
-        let value = match pattern.split_once("->") {
-            Some((k, f)) => c.cmd(&["HGET", k, f]),
-            None => c.cmd(&["GET", pattern.as_str()]),
-        };
-        value.as_bytes().is_some_and(strtod_only)
-    })
-}
-
-/// The elements SORT would read from `key` (a list, set or zset).
-fn sort_elements(c: &mut Conn, key: &[u8]) -> Vec<Vec<u8>> {
-    let elems = match c.cmd(&argv!["TYPE", key]) {
-        Frame::Simple(t) if t == "list" => c.cmd(&argv!["LRANGE", key, "0", "-1"]),
-        Frame::Simple(t) if t == "set" => c.cmd(&argv!["SMEMBERS", key]),
-        Frame::Simple(t) if t == "zset" => c.cmd(&argv!["ZRANGE", key, "0", "-1"]),
-        _ => return Vec::new(),
-    };
-    match elems {
-        Frame::Array(v) | Frame::Set(v) => v
-            .iter()
-            .filter_map(|e| e.as_bytes().map(<[u8]>::to_vec))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// ZUNION, ZINTER, ZDIFF and their STORE forms open their keys before
-/// they read the options after them: with a source of a wrong type and
-/// options, Redis says WRONGTYPE whatever the options are.
-fn zset_operation_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
-    let first = match name(argv).as_str() {
-        "ZUNION" | "ZINTER" | "ZDIFF" => 2,
-        "ZUNIONSTORE" | "ZINTERSTORE" | "ZDIFFSTORE" => 3,
-        _ => return None,
-    };
-    let n: usize = std::str::from_utf8(argv.get(first - 1)?)
-        .ok()?
-        .parse()
-        .ok()?;
-    let keys = argv.get(first..first + n)?;
-    let mut sizes = Vec::new();
-    for k in keys {
-        sizes.push(match oracle.cmd(&argv!["TYPE", k]) {
-            Frame::Simple(t) if t == "zset" => int(&oracle.cmd(&argv!["ZCARD", k])),
-            Frame::Simple(t) if t == "set" => int(&oracle.cmd(&argv!["SCARD", k])),
-            Frame::Simple(t) if t == "none" => 0,
-            _ if argv.len() > first + n => {
-                return Some("options read before the keys (zset_operations_check_keys_first)")
-            }
-            _ => return None,
-        });
-    }
-    let weights = argv.iter().position(|a| a.eq_ignore_ascii_case(b"WEIGHTS"));
-    let nan_prone = |w: &Vec<u8>| {
-        matches!(
-            &w.to_ascii_lowercase()[..],
-            b"0" | b"inf" | b"-inf" | b"+inf"
-        )
-    };
-    if name(argv).starts_with("ZINTER")
-        && weights.is_some_and(|i| argv[i + 1..].iter().take(n).any(nan_prone))
-    {
-        return Some("a NaN product in ZINTER (zinter_aggregates_nan_products)");
-    }
-    let combines = !name(argv).starts_with("ZDIFF");
-    (combines && sizes.windows(2).any(|w| w[0] > w[1]))
-        .then_some("inputs combined in the order named (zset_inputs_combined_smallest_first)")
-}
-
-/// Empty, or led by white space.
-fn strtod_only(v: &[u8]) -> bool {
-    v.first().is_none_or(u8::is_ascii_whitespace)
-}
-
-/// The value of a numeric config parameter.
-fn config_number(c: &mut Conn, name: &str) -> usize {
-    match c.cmd(&["CONFIG", "GET", name]) {
-        Frame::Array(kv) => kv
-            .get(1)
-            .map(text)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0),
-        _ => 0,
-    }
-}
-
-/// The (score, member) pairs of a ZADD or ZINCRBY.
-fn zadd_pairs(argv: &[Vec<u8>]) -> Vec<(&[u8], &[u8])> {
-    if name(argv) == "ZINCRBY" {
-        return argv
-            .get(2..4)
-            .map_or(Vec::new(), |p| vec![(&p[0][..], &p[1][..])]);
-    }
-    let flags = ["NX", "XX", "GT", "LT", "CH", "INCR"];
-    let rest: Vec<&[u8]> = argv[2..]
-        .iter()
-        .map(Vec::as_slice)
-        .skip_while(|a| flags.iter().any(|f| a.eq_ignore_ascii_case(f.as_bytes())))
-        .collect();
-    rest.chunks_exact(2).map(|p| (p[0], p[1])).collect()
-}
-
-/// The two bugs of ZADD and ZINCRBY that depend on the zset: an update
-/// of a member longer than zset-max-listpack-value converts a listpack,
-/// and a -0 score stored in a skiplist becomes 0.
-fn zset_score_bug(oracle: &mut Conn, argv: &[Vec<u8>]) -> Option<&'static str> {
-    let key = &argv[1];
-    let (max_value, max_entries) = (
-        config_number(oracle, "zset-max-listpack-value"),
-        config_number(oracle, "zset-max-listpack-entries"),
-    );
-    let enc = oracle.cmd(&argv!["OBJECT", "ENCODING", key]);
-    let pairs = zadd_pairs(argv);
-    let exists = |c: &mut Conn, m: &[u8]| c.cmd(&argv!["ZSCORE", key, m]) != Frame::Null;
-    if enc == bulk("listpack")
-        && pairs
-            .iter()
-            .any(|(_, m)| m.len() > max_value && exists(oracle, m))
-    {
-        return Some("an update converts the listpack (zadd_update_keeps_listpack)");
-    }
-    if pairs.iter().any(|(s, _)| s.starts_with(b"-0")) {
-        let stays_listpack = match &enc {
-            Frame::Bulk(e) if e == b"listpack" => {
-                let len = match oracle.cmd(&argv!["ZCARD", key]) {
-                    Frame::Integer(n) => n as usize,
-                    _ => 0,
-                };
-                len + pairs.len() <= max_entries && pairs.iter().all(|(_, m)| m.len() <= max_value)
-            }
-            _ => false,
-        };
-        if !stays_listpack {
-            return Some("a stored -0 (skiplist_keeps_negative_zero)");
-        }
-    }
-    None
 }

@@ -61,6 +61,9 @@ pub trait Host {
     fn rss_bytes(&self) -> u64;
     /// (sys, user) CPU seconds of the process and (sys, user) of its children.
     fn cpu_seconds(&self) -> (f64, f64, f64, f64);
+    /// Unix time in microseconds, for the MONITOR timestamps (commands
+    /// otherwise see the millisecond time of their batch).
+    fn now_us(&self) -> i64;
 }
 
 /// What the connection must do after a command.
@@ -763,7 +766,7 @@ impl Engine {
     /// `replicationFeedMonitors`): `+<sec>.<usec> [<db> <addr>] "arg" ...`.
     /// A monitoring client sees its own commands too, after their reply.
     fn feed_monitors(&mut self, client: &mut ClientState, db: usize, argv: &[&[u8]], now_ms: i64) {
-        let micros = now_ms * 1000;
+        let micros = self.host.now_us().max(now_ms * 1000);
         let mut line = format!(
             "{}.{:06} [{} {}]",
             micros / 1_000_000,

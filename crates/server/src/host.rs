@@ -24,6 +24,13 @@ impl Host for ProcessHost {
         pages * page
     }
 
+    fn now_us(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0)
+    }
+
     fn cpu_seconds(&self) -> (f64, f64, f64, f64) {
         let usage = |who| {
             let mut ru: libc::rusage = unsafe { std::mem::zeroed() };

@@ -99,7 +99,14 @@ fn store(ctx: &mut Ctx, dst: &[u8], items: &[(Vec<u8>, f64)]) {
     let d = &mut ctx.eng.ks.dbs[ctx.client.db];
     let existed = d.remove(dst).is_some();
     if !items.is_empty() {
+        // Built in its final encoding, as Redis builds a skiplist and
+        // shrinks it only if small: a big result keeps its -0 scores.
         let mut z = ZSet::default();
+        let too_big =
+            items.len() > lim.max_entries || items.iter().any(|(m, _)| m.len() > lim.max_value);
+        if too_big {
+            z.convert();
+        }
         items.iter().for_each(|(m, s)| {
             z.insert(m, *s, lim);
         });
@@ -870,11 +877,25 @@ fn nan_to_zero(v: f64) -> f64 {
     }
 }
 
+/// t_zset.c `zunionInterAggregate`, C comparisons included: a NaN value
+/// never replaces the minimum or maximum, and a NaN sum is 0.
 fn aggregate(agg: Aggregate, acc: f64, v: f64) -> f64 {
     match agg {
         Aggregate::Sum => nan_to_zero(acc + v),
-        Aggregate::Min => acc.min(v),
-        Aggregate::Max => acc.max(v),
+        Aggregate::Min => {
+            if v < acc {
+                v
+            } else {
+                acc
+            }
+        }
+        Aggregate::Max => {
+            if v > acc {
+                v
+            } else {
+                acc
+            }
+        }
     }
 }
 
@@ -961,14 +982,22 @@ fn zsetop(
             return Err(SYNTAX);
         }
     }
-    let weighted = |i: usize, s: f64| nan_to_zero(s * weights[i]);
+    // Union and intersection take the inputs smallest first, each with
+    // its weight (t_zset.c sorts them by cardinality), which decides how
+    // infinities meet.
+    let mut inputs: Vec<(f64, Scored)> = weights.into_iter().zip(inputs).collect();
+    if op != Op::Diff {
+        inputs.sort_by_key(|(_, set)| set.len());
+    }
+    let (weights, inputs): (Vec<f64>, Vec<_>) = inputs.into_iter().unzip();
+    let weighted = |i: usize, s: f64| s * weights[i];
     let mut result: Vec<(Vec<u8>, f64)> = Vec::new();
     match op {
         Op::Union => {
             let mut acc: std::collections::HashMap<Vec<u8>, f64> = std::collections::HashMap::new();
             for (i, set) in inputs.iter().enumerate() {
                 for (m, s) in set {
-                    let v = weighted(i, *s);
+                    let v = nan_to_zero(weighted(i, *s));
                     acc.entry(m.clone())
                         .and_modify(|a| *a = aggregate(agg, *a, v))
                         .or_insert(v);
@@ -982,7 +1011,9 @@ fn zsetop(
                 .map(|s| s.iter().map(|(m, s)| (&m[..], *s)).collect())
                 .collect();
             for (m, s) in &inputs[0] {
-                let mut v = weighted(0, *s);
+                // Only the first product is cleared of NaN; the others
+                // meet the aggregate as they are.
+                let mut v = nan_to_zero(weighted(0, *s));
                 let mut all = true;
                 for (i, o) in others.iter().enumerate() {
                     match o.get(&m[..]) {

@@ -624,7 +624,12 @@ fn save_and_bgsave_replies_match_redis() {
     same(&mut a, &mut b, &["SAVE"]);
     for c in [&mut a, &mut b] {
         assert_eq!(info(c, "persistence", "rdb_saves"), "3");
-        assert_eq!(info(c, "persistence", "rdb_last_bgsave_time_sec"), "0");
+        // Seconds the last BGSAVE took: how many depends on the machine.
+        let secs = info(c, "persistence", "rdb_last_bgsave_time_sec");
+        assert!(
+            secs.parse::<u64>().is_ok(),
+            "rdb_last_bgsave_time_sec:{secs}"
+        );
     }
 }
 
